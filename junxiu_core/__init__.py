@@ -1,0 +1,63 @@
+"""The policy core: pure functions from (intent, slots, profile, today) to a Decision.
+
+No I/O, no clock, no Telegram, no database. The figures and texts come from `knowledge`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+import knowledge
+from junxiu_core import contact, medical, sanatorium, travel
+from junxiu_core.compose import finish
+from junxiu_core.general import HANDED_TO_STAFF, from_knowledge
+from junxiu_core.model import (
+    REGIONS,
+    CadreProfile,
+    Citation,
+    Decision,
+    Escalation,
+    FollowUp,
+    Priority,
+    Rank,
+    Status,
+)
+
+Rule = Callable[[Mapping[str, Any], CadreProfile, date, knowledge.KnowledgeBase], Decision]
+
+INTENTS: tuple[str, ...] = (
+    "sanatorium.eligibility", "sanatorium.arrangements", "medical.subsidy", "medical.checkup",
+    "medical.access", "nursing.allowance", "travel.abroad", "contact.lost", "party.membership",
+    "social_org.parttime", "residence.change", "pension.allowances", "bereavement",
+    "elderly_care", "visits", "culture.education", "honors", "complaint", "emergency",
+    "policy.other", "human_agent", "checkin.reply", "smalltalk.greeting", "smalltalk.thanks",
+    "smalltalk.goodbye", "help", "out_of_scope",
+)
+
+COMPUTED: dict[str, Rule] = {
+    sanatorium.INTENT: sanatorium.eligibility,
+    medical.INTENT: medical.medical_subsidy,
+    travel.INTENT: travel.travel_abroad,
+    contact.INTENT: contact.lost_contact,
+}
+RULES: dict[str, Rule] = {intent: COMPUTED.get(intent) or from_knowledge(intent)
+                          for intent in INTENTS}
+
+
+def answer(intent: str, slots: Mapping[str, Any] | None, profile: CadreProfile | None,
+           today: date) -> Decision:
+    """Decide the answer to one question. Facts in `slots` win over the stored profile."""
+    if intent not in RULES:
+        raise ValueError(f"unknown intent {intent!r}")
+    slots = dict(slots or {})
+    profile = (profile or CadreProfile()).with_slots(slots)
+    kb = knowledge.load()
+    return finish(RULES[intent](slots, profile, today, kb), kb, today)
+
+
+__all__ = [
+    "HANDED_TO_STAFF", "INTENTS", "REGIONS", "CadreProfile", "Citation", "Decision",
+    "Escalation", "FollowUp", "Priority", "Rank", "Status", "answer",
+]

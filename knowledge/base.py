@@ -69,6 +69,7 @@ class KnowledgeBase:
     articles: dict[str, dict[str, Article]]
     entries: dict[str, dict[str, TextEntry]]  # key -> region -> entry
     strings: dict[str, str] = field(default_factory=dict)  # key -> plain string (questions…)
+    policy: dict[str, Any] = field(default_factory=dict)  # figures the rules compute with
 
     def document(self, key: str) -> Document:
         return self.documents[key]
@@ -158,4 +159,5 @@ def load() -> KnowledgeBase:
             raise ValueError(f"text key {key!r} is defined twice (again in {path.name})")
         entries.update(file_entries)
         strings.update(file_strings)
-    return KnowledgeBase(documents, articles, entries, strings)
+    policy = _read_yaml(root / "policy.yaml")
+    return KnowledgeBase(documents, articles, entries, strings, policy)

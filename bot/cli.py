@@ -1,0 +1,86 @@
+"""The `junxiu` command. Each subcommand imports only what it needs: `ask` must start fast, and
+aiogram alone costs seconds to import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def today_in_china() -> date:
+    return datetime.now(CHINA).date()
+
+
+def _profile(args: argparse.Namespace):
+    from junxiu_core import CadreProfile
+
+    return CadreProfile(region=args.region, status=args.status, rank=args.rank, age=args.age)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.answering import answer_text, as_json
+
+    profile = _profile(args)
+    today = args.today or today_in_china()
+
+    def one(text: str) -> None:
+        answered = answer_text(text, profile, today)
+        if args.json or args.text == "-":
+            print(json.dumps(as_json(answered, text), ensure_ascii=False), flush=True)
+        else:
+            print(answered.text, flush=True)
+
+    if args.text != "-":
+        one(args.text)
+        return 0
+    # One JSON object per input line, in one process: the matcher is loaded once.
+    for line in sys.stdin:
+        one(line.rstrip("\r\n"))
+    return 0
+
+
+def _iso_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {raw!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from junxiu_core.model import REGIONS, Rank, Status
+
+    parser = argparse.ArgumentParser(prog="junxiu", description="军休助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or one per line from stdin with -)")
+    ask.add_argument("--region", choices=REGIONS, default="national")
+    ask.add_argument("--status", choices=[s.value for s in Status])
+    ask.add_argument("--rank", choices=[r.value for r in Rank])
+    ask.add_argument("--age", type=int)
+    ask.add_argument("--today", type=_iso_date, help="YYYY-MM-DD (default: today in China)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("text", help="the question, or - to read one per line from stdin")
+    ask.set_defaults(func=cmd_ask)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Chinese in and out regardless of the terminal's locale.
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

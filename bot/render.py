@@ -1,0 +1,56 @@
+"""Rendering a Decision for a cadre who reads slowly or listens: the answer first, at most three
+short points, caveats, and the citation alone on the last line. No markdown, emoji or symbols.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from junxiu_core import Citation, Decision
+
+MAX_POINTS = 3
+
+# Symbols a screen reader or TTS reads badly, as they are said.
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+_SPOKEN_SYMBOLS = (("≤", "不超过"), ("≥", "不少于"), ("<=", "不超过"), (">=", "不少于"),
+                   ("～", "到"), ("~", "到"), ("→", "，"), ("×", "乘"), ("&", "和"))
+_MARKUP = re.compile(r"[*_`#|>\[\]{}]|^\s*[-•·]\s*", re.MULTILINE)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f]")
+
+
+def speakable(text: str) -> str:
+    """One line made safe to read aloud: no markup, emoji or symbols."""
+    text = _PERCENT.sub(lambda m: f"百分之{m.group(1)}", text)
+    for symbol, words in _SPOKEN_SYMBOLS:
+        text = text.replace(symbol, words)
+    text = _EMOJI.sub("", _MARKUP.sub("", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def citation_line(citations: Iterable[Citation]) -> str:
+    """依据：《吉林省…实施细则》第十五条、第二十条；《…》5.4.5"""
+    by_document: dict[str, list[str]] = {}
+    for c in citations:
+        refs = by_document.setdefault(c.title or c.document, [])
+        if c.article not in refs:
+            refs.append(c.article)
+    if not by_document:
+        return ""
+    return "依据：" + "；".join(f"《{title}》" + "、".join(refs)
+                              for title, refs in by_document.items())
+
+
+def render(decision: Decision, *, detailed: bool = False, cite: bool = True) -> str:
+    """The reply text. `detailed` ("详细说说") adds every point and the long version."""
+    points = decision.points if detailed else decision.points[:MAX_POINTS]
+    lines = [decision.answer, *points]
+    if detailed:
+        lines += decision.more
+    lines += decision.caveats
+    if decision.follow_up is not None:
+        lines.append(decision.follow_up.question)
+    body = [speakable(line) for line in lines if line and line.strip()]
+    if cite and decision.citations:
+        body.append(citation_line(decision.citations))
+    return "\n".join(body)

@@ -1,0 +1,48 @@
+"""Emergencies are found before anything else and always win: a fall, chest pain, no breath.
+
+High recall on purpose (a false alarm costs a staff member a minute; a miss can cost a life),
+with a short list of phrases that only look like emergencies (asking about reimbursement for
+an old fall, the 急诊 policy).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from intents.resources import read_yaml
+
+
+@dataclass(frozen=True)
+class EmergencyDetector:
+    phrases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    not_emergency: tuple[str, ...]
+
+    @classmethod
+    def load(cls) -> EmergencyDetector:
+        data = read_yaml("emergency.yaml") or {}
+        return cls(
+            phrases=tuple(data.get("phrases", ())),
+            patterns=tuple(re.compile(p) for p in data.get("patterns", ())),
+            not_emergency=tuple(data.get("not_emergency", ())),
+        )
+
+    def match(self, text: str) -> str | None:
+        """The cue that marks `text` as an emergency, or None."""
+        if any(phrase in text for phrase in self.not_emergency):
+            return None
+        for phrase in self.phrases:
+            if phrase in text:
+                return phrase
+        for pattern in self.patterns:
+            found = pattern.search(text)
+            if found:
+                return found.group(0)
+        return None
+
+
+@functools.cache
+def default_detector() -> EmergencyDetector:
+    return EmergencyDetector.load()

@@ -1,0 +1,115 @@
+"""Building Decisions from knowledge-base texts, and what every Decision gets on the way out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from junxiu_core.model import Citation, Decision, Escalation, FollowUp, Priority
+from knowledge import KnowledgeBase, TextEntry
+
+REGION_QUESTION = "ask.region"
+
+
+def cite(kb: KnowledgeBase, document: str, *articles: str) -> list[Citation]:
+    """Citations, checked against the parsed articles so no answer cites a clause that isn't there."""
+    title = kb.document(document).title
+    for ref in articles:
+        kb.article(document, ref)  # KeyError on a wrong reference: a data bug, caught by tests
+    return [Citation(document, ref, title) for ref in articles]
+
+
+def entry_citations(kb: KnowledgeBase, entry: TextEntry) -> list[Citation]:
+    return [c for document, ref in entry.cite for c in cite(kb, document, ref)]
+
+
+def with_citations(decision: Decision, citations: list[Citation]) -> Decision:
+    """Add citations not already there, keeping order."""
+    new = [c for c in citations if c not in decision.citations]
+    return replace(decision, citations=[*decision.citations, *new]) if new else decision
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    return template.format(**params) if params and "{" in template else template
+
+
+def from_entry(
+    kb: KnowledgeBase, intent: str, key: str, region: str, **params: Any
+) -> Decision:
+    """A Decision whose wording and citations come from one knowledge-base entry."""
+    entry = kb.entry(key, region)
+    return Decision(
+        intent=intent,
+        answer=fill(entry.answer, params),
+        points=tuple(fill(p, params) for p in entry.points),
+        more=tuple(fill(p, params) for p in entry.more),
+        citations=entry_citations(kb, entry),
+        keys=(key,),
+    )
+
+
+def add(decision: Decision, kb: KnowledgeBase, key: str, region: str, **params: Any) -> Decision:
+    """Append another entry's answer as a point (and its citations) to a decision."""
+    entry = kb.entry(key, region)
+    extra = [fill(entry.answer, params), *(fill(p, params) for p in entry.points)]
+    decision = replace(
+        decision,
+        points=(*decision.points, *extra),
+        more=(*decision.more, *(fill(p, params) for p in entry.more)),
+        keys=(*decision.keys, key),
+    )
+    return with_citations(decision, entry_citations(kb, entry))
+
+
+def lead_with(decision: Decision, kb: KnowledgeBase, key: str, region: str, **params: Any
+              ) -> Decision:
+    """Put another entry's answer first (it is now the answer) and keep the old one as a point."""
+    entry = kb.entry(key, region)
+    decision = replace(
+        decision,
+        answer=fill(entry.answer, params),
+        points=(*(fill(p, params) for p in entry.points), decision.answer, *decision.points),
+        more=(*decision.more, *(fill(p, params) for p in entry.more)),
+        keys=(*decision.keys, key),
+    )
+    return with_citations(decision, entry_citations(kb, entry))
+
+
+def with_caveat(decision: Decision, kb: KnowledgeBase, key: str, **params: Any) -> Decision:
+    return replace(
+        decision,
+        caveats=(*decision.caveats, kb.string(key, **params)),
+        keys=(*decision.keys, key),
+    )
+
+
+def ask(kb: KnowledgeBase, slot: str, key: str, options: tuple[str, ...] = (), **params: Any
+        ) -> FollowUp:
+    return FollowUp(slot=slot, question=kb.string(key, **params), options=options)
+
+
+def region_follow_up(kb: KnowledgeBase) -> FollowUp:
+    return ask(kb, "region", REGION_QUESTION, tuple(kb.string("ask.region.options").split()))
+
+
+def escalate(decision: Decision, reason: str, priority: Priority = Priority.NORMAL) -> Decision:
+    """Attach an escalation, keeping the more urgent one if there is already one."""
+    current = decision.escalation
+    if current is not None and current.priority >= priority:
+        return decision
+    return replace(decision, escalation=Escalation(reason, priority))
+
+
+def finish(decision: Decision, kb: KnowledgeBase, today: date) -> Decision:
+    """Say when a cited rule has passed its end date, and ask staff to confirm the current one."""
+    for key in dict.fromkeys(c.document for c in decision.citations):
+        document = kb.document(key)
+        if document.expired(today):
+            decision = with_caveat(
+                decision, kb, "caveat.expired", title=document.citation_name,
+                until=f"{document.valid_until.year}年{document.valid_until.month}月"
+                      f"{document.valid_until.day}日",
+            )
+            decision = escalate(decision, "rule.expired", Priority.LOW)
+    return decision

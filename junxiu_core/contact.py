@@ -1,0 +1,30 @@
+"""Contact duty and lost contact: jilin §15 (6个月（含）以上), shanghai 6.4.4 (6个月以上)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from junxiu_core.compose import from_entry
+from junxiu_core.model import CadreProfile, Decision
+from knowledge import KnowledgeBase
+
+INTENT = "contact.lost"
+
+
+def pension_paused(months_without_contact: int, *, months: int, inclusive: bool) -> bool:
+    """Whether the pause threshold is reached: jilin counts 6 itself (含), shanghai only beyond."""
+    return months_without_contact >= months if inclusive else months_without_contact > months
+
+
+def lost_contact(slots: Mapping[str, Any], profile: CadreProfile, today: date,
+                 kb: KnowledgeBase) -> Decision:
+    rule = kb.policy["contact"].get(profile.region, kb.policy["contact"]["national"])
+    decision = from_entry(kb, INTENT, INTENT, profile.region)
+    months = slots.get("months")
+    if months is None or "months" not in rule:
+        return decision
+    paused = pension_paused(months, months=rule["months"], inclusive=rule["inclusive"])
+    return replace(decision, result={"pension_paused": paused})
