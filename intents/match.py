@@ -11,6 +11,7 @@ Three signals, each robust to something the others miss:
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -59,7 +60,7 @@ class IntentIndex:
 
 def _ngrams(text: str) -> list[str]:
     chars = [c for c in text if c.isalnum()]
-    return chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
+    return chars + [a + b for a, b in itertools.pairwise(chars)]
 
 
 def _tfidf(grams: Sequence[str], idf: Mapping[str, float]) -> dict[str, float]:

@@ -11,6 +11,7 @@ import jieba
 
 from intents.resources import data_path, read_text
 
+
 @functools.cache
 def tokenizer() -> jieba.Tokenizer:
     """One jieba tokenizer per process, built on first use."""

@@ -13,7 +13,7 @@ REGION_QUESTION = "ask.region"
 
 
 def cite(kb: KnowledgeBase, document: str, *articles: str) -> list[Citation]:
-    """Citations, checked against the parsed articles so no answer cites a clause that isn't there."""
+    """Citations, checked against the parsed articles: no answer cites a missing clause."""
     title = kb.document(document).title
     for ref in articles:
         kb.article(document, ref)  # KeyError on a wrong reference: a data bug, caught by tests
@@ -84,13 +84,17 @@ def with_caveat(decision: Decision, kb: KnowledgeBase, key: str, **params: Any) 
     )
 
 
-def ask(kb: KnowledgeBase, slot: str, key: str, options: tuple[str, ...] = (), **params: Any
+def ask(kb: KnowledgeBase, slot: str, key: str, choices: str | None = None, **params: Any
         ) -> FollowUp:
-    return FollowUp(slot=slot, question=kb.string(key, **params), options=options)
+    """A follow-up question; `choices` names the '.options'/'.values' strings for its buttons."""
+    options = tuple(kb.string(f"{choices}.options").split()) if choices else ()
+    values = tuple(kb.string(f"{choices}.values").split()) if choices else ()
+    return FollowUp(slot=slot, question=kb.string(key, **params), options=options,
+                    values=values)
 
 
 def region_follow_up(kb: KnowledgeBase) -> FollowUp:
-    return ask(kb, "region", REGION_QUESTION, tuple(kb.string("ask.region.options").split()))
+    return ask(kb, "region", REGION_QUESTION, "ask.region")
 
 
 def escalate(decision: Decision, reason: str, priority: Priority = Priority.NORMAL) -> Decision:

@@ -23,7 +23,7 @@ class Status(StrEnum):
 
 
 class Rank(StrEnum):
-    """Post grade (职级), the basis of every 'by rank' rule. 大校 etc. are military ranks, not posts."""
+    """Post grade (职级), the basis of every 'by rank' rule. 大校 is a military rank, not a post."""
 
     ARMY = "军级"
     DIVISION = "师级"
@@ -74,6 +74,7 @@ class FollowUp:
     slot: str  # the slot the answer fills: amount_yuan, rank, status, region, merits, age …
     question: str
     options: tuple[str, ...] = ()  # short choices for buttons
+    values: tuple[str, ...] = ()  # the slot value each option stands for, same order
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from knowledge import KnowledgeBase
 
 INTENT = "sanatorium.eligibility"
 LEVELS = ("city", "county", "none")
-MERIT_OPTIONS_KEY = "ask.merits.options"
 
 
 def level_for(merits: Iterable[str], honour_levels: Mapping[str, str]) -> str | None:
@@ -57,8 +56,7 @@ def eligibility(slots: Mapping[str, Any], profile: CadreProfile, today: date,
         decision = escalate(decision, "sanatorium.age_review", Priority.NORMAL)
     elif level is None:
         decision = from_entry(kb, INTENT, "sanatorium.level.unknown", region)
-        decision = replace(decision, follow_up=ask(
-            kb, "merits", "ask.merits", tuple(kb.string(MERIT_OPTIONS_KEY).split())))
+        decision = replace(decision, follow_up=ask(kb, "merits", "ask.merits", "ask.merits"))
     else:
         key = f"sanatorium.level.{level}"
         if level == "county" and rules["recommendation_path"] and "merit_3" in profile.merits:

@@ -53,8 +53,7 @@ def travel_abroad(slots: Mapping[str, Any], profile: CadreProfile, today: date,
         decision = from_entry(kb, INTENT, "travel.rank_unknown", region)
         key = "ask.rank.military" if slots.get("military_rank") else "ask.rank"
         return replace(decision, follow_up=ask(
-            kb, "rank", key, tuple(kb.string("ask.rank.options").split()),
-            military_rank=slots.get("military_rank", "")))
+            kb, "rank", key, "ask.rank", military_rank=slots.get("military_rank", "")))
 
     procedure = procedure_for(profile.rank)
     decision = from_entry(kb, INTENT, f"travel.{procedure}", region,

@@ -19,11 +19,14 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _CN_NUMERAL = "零〇一二两三四五六七八九十百"
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+_CN_DIGITS = dict(
+    zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
+)
 
 _ARTICLE = re.compile(rf"第([{_CN_NUMERAL}]+)条(\s*)(.*)")
 _CHAPTER = re.compile(rf"第[{_CN_NUMERAL}]+[编章节](?:\s|$)")
@@ -46,7 +49,13 @@ _TERMINAL = "。！？；：”"  # a short line ending like this closes its par
 def parse_articles(text: str, scheme: str) -> dict[str, str]:
     """Map each article/clause reference of a seed text to its clean text, in document order."""
     lines = [s for s in (raw.strip() for raw in text.splitlines()) if s]
-    lines = [s for s in lines if not _PAGE_FURNITURE.fullmatch(s)]  # bare page numbers
+    repeats = Counter(lines)
+    # Page furniture: bare page numbers, and short lines repeated on every page (running heads).
+    lines = [
+        s
+        for s in lines
+        if not _PAGE_FURNITURE.fullmatch(s) and not (repeats[s] >= 3 and _width(s) <= 40)
+    ]
     if scheme == "articles":
         return _by_article(lines)
     if scheme == "numbered":
@@ -65,9 +74,8 @@ def _join(lines: list[str]) -> str:
     """Join wrapped lines; only a break between two Latin letters/digits was a real space."""
     out = lines[0]
     for line in lines[1:]:
-        sep = " " if out[-1:].isascii() and out[-1:].isalnum() and line[:1].isascii() \
-            and line[:1].isalnum() else ""  # fmt: skip
-        out += sep + line
+        seam = out[-1] + line[0]
+        out += (" " if seam.isascii() and seam.isalnum() else "") + line
     return _tidy(out)
 
 
@@ -127,16 +135,26 @@ class _Paragraphs:
         self.items: list[_Para] = []
         self.open = False
 
-    def start(self, key: str | None, marker: str, first: str, *, table: bool = False) -> None:
-        self.items.append(_Para(key, marker, [first] if first else [], table))
+    def start(
+        self,
+        line: str,
+        key: str | None = None,
+        marker: str = "",
+        text: str | None = None,
+        *,
+        table: bool = False,
+    ) -> None:
+        """Open a paragraph at `line`, whose own text is `text` (the line minus its marker)."""
+        text = line if text is None else text
+        self.items.append(_Para(key, marker, [text] if text else [], table))
         self.open = True
-        self._check_end(first)
+        self._check_end(line)
 
     def add(self, line: str) -> None:
         if not self.items:
             return
         if not self.open:
-            self.start(None, "", line)
+            self.start(line)
             return
         self.items[-1].lines.append(line)
         self._check_end(line)
@@ -148,6 +166,7 @@ class _Paragraphs:
         if self.items[-1].table or not line:
             return
         ends = line[-1] in _TERMINAL and _width(line) < self.short
+        # a much shorter line without clause punctuation is a title or a defined term
         title = _width(line) < self.short * 0.6 and not re.search("[，、；。]", line)
         if ends or title:
             self.open = False
@@ -157,13 +176,13 @@ class _Paragraphs:
 
 
 def _by_article(lines: list[str]) -> dict[str, str]:
-    paras = _Paragraphs(lines[_first(lines, lambda s: _ARTICLE.match(s) is not None):])
+    paras = _Paragraphs(lines[_first(lines, lambda s: _ARTICLE.match(s) is not None) :])
     last, clause, in_article = 0, 0, False
     for line in lines:
         m = _ARTICLE.match(line)
         if m and _next_article(_cn_int(m[1]), last, spaced=bool(m[2])):
             last, clause, in_article = _cn_int(m[1]), 0, True
-            paras.start(f"第{m[1]}条", "", m[3])
+            paras.start(line, f"第{m[1]}条", "", m[3])
         elif _CHAPTER.match(line) and _width(line) <= 40:
             paras.close()  # a chapter title belongs to no article
             in_article = False
@@ -171,21 +190,21 @@ def _by_article(lines: list[str]) -> dict[str, str]:
             continue  # the notice before 第一条, or the rest of a chapter title
         elif (c := _CLAUSE.match(line)) and _cn_int(c[1]) == clause + 1:
             clause += 1
-            paras.start(f"（{c[1]}）", f"（{c[1]}）", c[2])
+            paras.start(line, f"（{c[1]}）", f"（{c[1]}）", c[2])
         else:
             paras.add(line)
 
     result: dict[str, str] = {}
-    article: list[str] = []
+    article = ""
     for para in paras.items:
-        if para.key and para.key.startswith("第"):
-            article = [para.key]
-            result[para.key] = para.text()
-            continue
         text = para.text()
-        result[article[0]] += "\n" + para.marker + text
-        if para.key:  # a clause: also addressable on its own
-            result[article[0] + para.key] = text
+        if para.key and para.key.startswith("第"):
+            article = para.key
+            result[article] = text
+            continue
+        result[article] += "\n" + para.marker + text
+        if para.key:  # a clause is also addressable on its own: 第十一条（三）
+            result[article + para.key] = text
     return result
 
 
@@ -200,7 +219,7 @@ def _next_article(number: int, last: int, *, spaced: bool) -> bool:
 
 
 def _by_section(lines: list[str]) -> dict[str, str]:
-    paras = _Paragraphs(lines[_first(lines, lambda s: s.startswith("1 ")):])
+    paras = _Paragraphs(lines[_first(lines, lambda s: s.startswith("1 ")) :])
     heads: list[tuple[str, int, int]] = []  # (key, depth, index of its paragraph)
     last: tuple[int, ...] = ()
     in_table = term = False
@@ -210,17 +229,17 @@ def _by_section(lines: list[str]) -> dict[str, str]:
         if m and _next_section(number, last, m[2] or ""):
             last, in_table = number, False
             heads.append((m[1], len(number), len(paras.items)))
-            paras.start(m[1], m[1] + " ", m[2] or "")
+            paras.start(line, m[1], m[1] + " ", m[2] or "")
         elif not last:
             continue  # cover, foreword (前言) and title before "1 范围"
         elif _TABLE.match(line) or in_table:
             if not in_table:
-                paras.start(None, "", line, table=True)
+                paras.start(line, table=True)
                 in_table = True
             else:
                 paras.add(line)
         elif _OWN_LINE.match(line):
-            paras.start(None, "", line)
+            paras.start(line)
         elif term:
             paras.add(line)  # a bare "3.1" is followed by the term it defines: its own line
             paras.close()
@@ -246,8 +265,8 @@ def _next_section(number: tuple[int, ...], last: tuple[int, ...], rest: str) -> 
     sit under the current parent with a higher number than its previous sibling.
     """
     if len(number) == 1:
-        return (number[0] == (last[0] + 1 if last else 1) and 0 < _width(rest) <= 30
-                and not re.search("[，。；：,]", rest))  # fmt: skip
+        is_title = 0 < _width(rest) <= 30 and not re.search("[，。；：,]", rest)
+        return number[0] == (last[0] + 1 if last else 1) and is_title
     parent, n = number[:-1], number[-1]
     if parent != last[: len(parent)]:
         return False
@@ -255,5 +274,6 @@ def _next_section(number: tuple[int, ...], last: tuple[int, ...], rest: str) -> 
     return n > previous
 
 
-def _first(lines: list[str], is_heading) -> int:  # type: ignore[no-untyped-def]
+def _first(lines: list[str], is_heading: Callable[[str], bool]) -> int:
+    """Index of the first heading line: paragraph widths are measured from there on."""
     return next((i for i, s in enumerate(lines) if is_heading(s)), 0)

@@ -1,0 +1,188 @@
+"""One turn of the conversation, as a pure function of the state and the understood message.
+
+The service loads the state, calls `step`, and stores what it returns; nothing here does I/O,
+so both Telegram adapters and the console behave alike and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import knowledge
+from bot.answering import clarification, jsonable
+from bot.render import render
+from intents import Understanding
+from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
+
+# Intents that break into any pending question: a person in trouble never waits for a form.
+INTERRUPTS = {"emergency", "human_agent", "complaint"}
+# What a pending question should not mistake for a new question.
+CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
+           "out_of_scope", "help"}
+MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
+
+
+class State(StrEnum):
+    IDLE = "idle"
+    AWAITING_SLOT = "awaiting_slot"  # a rule asked for a fact (amount, rank, region…)
+    AWAITING_CHOICE = "awaiting_choice"  # torn between two topics: which one was meant
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The per-cadre conversation state the service keeps in the database."""
+
+    state: State = State.IDLE
+    pending_intent: str | None = None
+    pending_slot: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()  # button labels offered
+    values: tuple[str, ...] = ()  # what each label stands for
+    retries: int = 0
+    question: str | None = None  # the cadre's message that led to the pending question
+    prompt: str | None = None  # the question we asked, to ask again
+    last_intent: str | None = None
+    last_slots: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+    def pending(self, now: datetime) -> bool:
+        return self.state != State.IDLE and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one message leads to. `decision` is None for turns that are not an answer."""
+
+    text: str
+    memory: Memory
+    intent: str
+    decision: Decision | None = None
+    options: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    escalation: Escalation | None = None
+    learned: dict[str, Any] = field(default_factory=dict)  # facts to keep in the profile
+
+
+@dataclass(frozen=True)
+class Context:
+    profile: CadreProfile
+    today: date
+    now: datetime
+    pending_for: timedelta
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return tuple(knowledge.load().string(key).split())
+
+
+def _is(text: str, key: str) -> bool:
+    bare = text.strip(" ,.!?，。！？~")
+    return bare in _words(key)
+
+
+def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None = None
+         ) -> Turn:
+    """Decide one turn. `choice` is the value of a pressed button, if one was pressed."""
+    kb = knowledge.load()
+    pending = memory.pending(ctx.now)
+
+    if u.intent == "emergency":
+        return _answer("emergency", {}, u, ctx, memory)
+    if _is(u.text, "ui.words.cancel"):
+        return Turn(kb.string("ui.cancelled"), _idle(memory), "cancel")
+    if _is(u.text, "ui.words.repeat") and memory.last_intent:
+        return _answer(memory.last_intent, memory.last_slots, u, ctx, memory)
+    if _is(u.text, "ui.words.detail") and memory.last_intent:
+        return _answer(memory.last_intent, memory.last_slots, u, ctx, memory, detailed=True)
+    if pending and u.intent not in INTERRUPTS:
+        turn = _continue(memory, u, ctx, choice)
+        if turn is not None:
+            return turn
+    if u.clarify:
+        follow_up = clarification(u)
+        values = (*(intent for intent, _ in u.alternatives[:2]), "human_agent")
+        memory = Memory(State.AWAITING_CHOICE, slots=jsonable(u.slots),
+                        options=follow_up.options, values=values, question=u.text,
+                        prompt=follow_up.question, last_intent=memory.last_intent,
+                        last_slots=memory.last_slots,
+                        expires_at=ctx.now + ctx.pending_for)
+        return Turn(follow_up.question, memory, u.intent, options=follow_up.options,
+                    values=values)
+    return _answer(u.intent, u.slots, u, ctx, memory)
+
+
+def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
+              ) -> Turn | None:
+    """Use the message as the answer to the pending question, or return None if it is not."""
+    value = choice if choice is not None else _option_value(memory, u.text)
+    if memory.state == State.AWAITING_CHOICE:
+        if value is None:
+            return None if _is_new_question(u) else _reask(memory, u, ctx)
+        return _answer(value, memory.slots, u, ctx, _idle(memory))
+    slot = memory.pending_slot or ""
+    found = _slot_from(slot, value, u.slots)
+    if found is None:
+        return None if _is_new_question(u) else _reask(memory, u, ctx)
+    if slot == "region" and found == "other":
+        # A region with no rules here is a question for staff (DB31/T 1044 5.11.2).
+        return _answer("policy.other", memory.slots, u, ctx, _idle(memory))
+    slots = {**memory.slots, **u.slots, slot: found}
+    learned = {slot: found} if slot in {"region", "status", "rank"} else {}
+    turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
+    return replace(turn, learned={**turn.learned, **learned})
+
+
+def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any]) -> Any:
+    if button_value is not None:
+        return [button_value] if slot == "merits" else button_value
+    if slot == "region" and slots.get("place_other"):
+        return "other"
+    return slots.get(slot)
+
+
+def _option_value(memory: Memory, text: str) -> str | None:
+    bare = text.strip(" ,.!?，。！？")
+    for label, value in zip(memory.options, memory.values, strict=False):
+        if bare == label:
+            return value
+    return None
+
+
+def _is_new_question(u: Understanding) -> bool:
+    return u.intent not in CHATTER and u.reason == "matched"
+
+
+def _reask(memory: Memory, u: Understanding, ctx: Context) -> Turn:
+    if memory.retries + 1 >= MAX_RETRIES:
+        # Still unsure after asking twice: a person takes over (and nothing is lost).
+        turn = _answer("human_agent", memory.slots, u, ctx, _idle(memory))
+        return replace(turn, escalation=Escalation("intent.unclear", Priority.NORMAL))
+    memory = replace(memory, retries=memory.retries + 1)
+    text = knowledge.load().string("ui.reask") + (memory.prompt or "")
+    return Turn(text, memory, "reask", options=memory.options, values=memory.values)
+
+
+def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
+            memory: Memory, *, detailed: bool = False) -> Turn:
+    decision = answer(intent, slots, ctx.profile, ctx.today)
+    text = render(decision, detailed=detailed)
+    follow_up: FollowUp | None = decision.follow_up
+    if follow_up is not None:
+        memory = Memory(State.AWAITING_SLOT, pending_intent=intent, pending_slot=follow_up.slot,
+                        slots=jsonable(slots), options=follow_up.options,
+                        values=follow_up.values, question=u.text, prompt=follow_up.question,
+                        last_intent=intent,
+                        last_slots=jsonable(slots), expires_at=ctx.now + ctx.pending_for)
+    else:
+        memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots))
+    return Turn(text, memory, intent, decision,
+                options=follow_up.options if follow_up else (),
+                values=follow_up.values if follow_up else (),
+                escalation=decision.escalation)
+
+
+def _idle(memory: Memory) -> Memory:
+    return Memory(last_intent=memory.last_intent, last_slots=memory.last_slots)

@@ -1,0 +1,74 @@
+"""Transport-neutral message types: adapters turn updates into `Incoming` and send `Reply`s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Incoming:
+    transport: str  # telegram | console
+    user_id: str
+    chat_id: str
+    at: datetime
+    text: str | None = None
+    command: str | None = None  # "start", "voice", "help", "reply", … without the slash
+    command_args: str = ""
+    callback_data: str | None = None
+    contact_phone: str | None = None
+    contact_user_id: str | None = None  # whose contact was shared (must be the sender)
+    voice: bytes | None = None
+    voice_duration: int | None = None
+    update_id: int | None = None
+    first_name: str | None = None
+    chat_type: str = "private"
+    reply_to_message_id: int | None = None  # for staff replying to a ticket post
+    kind: str = "text"  # text | voice | contact | callback | command | other
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send. `delivery_id` is its row in the outbox, marked when sent."""
+
+    chat_id: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()  # inline keyboard rows
+    keyboard: tuple[tuple[str, ...], ...] = ()  # big reply-keyboard buttons
+    request_contact: str | None = None  # label of a share-phone button
+    voice: bytes | None = None  # OGG/Opus voice note sent after the text
+    delivery_id: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON stored in the outbox (voice is stored as a file path by the service)."""
+        return {
+            "text": self.text,
+            "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+            "keyboard": [list(row) for row in self.keyboard],
+            "request_contact": self.request_contact,
+            **self.meta,
+        }
+
+    @classmethod
+    def from_payload(cls, chat_id: str, payload: dict[str, Any], delivery_id: int,
+                     voice: bytes | None = None) -> Reply:
+        return cls(
+            chat_id=chat_id,
+            text=payload["text"],
+            buttons=tuple(tuple(Button(label, data) for label, data in row)
+                          for row in payload.get("buttons", ())),
+            keyboard=tuple(tuple(row) for row in payload.get("keyboard", ())),
+            request_contact=payload.get("request_contact"),
+            voice=voice,
+            delivery_id=delivery_id,
+            meta={k: v for k, v in payload.items()
+                  if k not in {"text", "buttons", "keyboard", "request_contact"}},
+        )

@@ -1,0 +1,290 @@
+"""The conversation service: one behaviour for every transport (Telegram via PTB or aiogram, and
+the console). Inbound messages are stored before anything else; replies go through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import knowledge
+from bot import tickets
+from bot.dialogue import Context, Turn, step
+from bot.messages import Button, Incoming, Reply
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.models import Cadre, Message
+from intents import understand
+from junxiu_core import CadreProfile, Priority
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def profile_of(cadre: Cadre) -> CadreProfile:
+    return CadreProfile(region=cadre.region or "national", status=cadre.status,
+                        rank=cadre.rank, birth_date=cadre.birth_date,
+                        merits=frozenset(cadre.merits or ()),
+                        lives_alone=cadre.lives_alone, name=cadre.name)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing one inbound message produced, before it is stored and sent."""
+
+    replies: list[Reply]
+    intent: str | None = None
+    answer: str | None = None
+
+
+class ConversationService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
+                 clock: Clock, *, audio_dir: Path | None = None) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._zone = ZoneInfo(settings.timezone)
+        self._audio_dir = audio_dir or Path("var") / "audio"
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self._zone).date()
+
+    # -- inbound ------------------------------------------------------------------------
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Store, then process one inbound message; returns the replies to send now."""
+        async with self._sessions.begin() as s:  # stored first: nothing is lost
+            account = await repo.account_for(s, msg, msg.at)
+            inbound = await repo.record_inbound(s, account.cadre_id, msg, msg.at)
+            if inbound is None:
+                log.info("duplicate update %s ignored", msg.update_id)
+                return []
+            cadre = await s.get(Cadre, account.cadre_id)
+            await repo.record_contact(s, cadre, "message", msg.at)
+            inbound_id = inbound.id
+        return await self._process(inbound_id, msg)
+
+    async def resume(self, transport: str) -> list[Reply]:
+        """After a crash: finish every stored inbound message that has no reply yet."""
+        async with self._sessions() as s:
+            pending = [(m.id, _replay(m)) for m in await repo.unprocessed_inbound(s, transport)]
+        replies: list[Reply] = []
+        for inbound_id, msg in pending:
+            replies += await self._process(inbound_id, msg)
+        return replies
+
+    async def _process(self, inbound_id: int, msg: Incoming) -> list[Reply]:
+        now = self._clock()
+        async with self._sessions.begin() as s:
+            inbound = await s.get(Message, inbound_id)
+            if inbound.processed_at is not None:
+                return []
+            cadre = await s.get(Cadre, inbound.cadre_id)
+            outcome = await self._decide(s, cadre, msg, now)
+            inbound.intent = outcome.intent
+            inbound.processed_at = now
+            return await self._queue(s, cadre, msg.transport, outcome, now)
+
+    async def _queue(self, s: AsyncSession, cadre: Cadre, transport: str, outcome: Outcome,
+                     now: datetime) -> list[Reply]:
+        queued: list[Reply] = []
+        for reply in outcome.replies:
+            message = None
+            if reply.chat_id != self._staff_chat:
+                message = await repo.record_outbound(s, cadre.id, transport, reply.text, now,
+                                                     outcome.intent)
+            delivery = await repo.enqueue(s, reply, transport, now,
+                                          message_id=message.id if message else None,
+                                          ticket_id=reply.meta.get("ticket_id"))
+            queued.append(_with_delivery(reply, delivery.id))
+        return queued
+
+    @property
+    def _staff_chat(self) -> str | None:
+        chat = self._settings.staff_chat_id
+        return str(chat) if chat is not None else None
+
+    async def _decide(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
+                      ) -> Outcome:
+        kb = knowledge.load()
+        if msg.command == "start":
+            return await self._start(s, cadre, msg)
+        if msg.command == "help" or msg.command == "menu":
+            return Outcome([self._menu_reply(msg.chat_id, kb.string("ui.menu"))], "help")
+        if msg.kind == "contact":
+            return await self._link_by_phone(s, cadre, msg)
+        if msg.kind == "voice":
+            return await self._voice(s, cadre, msg, now)
+        if msg.kind not in ("text", "callback", "command") or not (msg.text or
+                                                                    msg.callback_data):
+            return Outcome([Reply(msg.chat_id, kb.string("ui.unsupported"))], "unsupported")
+
+        memory = await repo.load_memory(s, cadre.id)
+        choice = _choice(msg.callback_data)
+        text = msg.text or ""
+        if choice is not None and memory.options:
+            text = memory.options[memory.values.index(choice)] if choice in memory.values \
+                else text
+        u = understand(text, self.today(now))
+        ctx = Context(profile_of(cadre), self.today(now), now,
+                      timedelta(hours=self._settings.pending_hours))
+        turn = step(memory, u, ctx, choice=choice)
+        await repo.save_memory(s, cadre.id, turn.memory, now, turn.text)
+        await self._learn(cadre, turn, now)
+        replies = [self._turn_reply(msg.chat_id, turn)]
+        if turn.escalation is not None:
+            replies += await self._escalate(s, cadre, turn, msg, now)
+        return Outcome(replies, turn.intent, turn.text)
+
+    async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> None:
+        """Facts the cadre gave in answer to our question are kept for next time."""
+        for name, value in turn.learned.items():
+            if name in {"region", "status", "rank"} and value and getattr(cadre, name) is None:
+                setattr(cadre, name, value)
+                cadre.updated_at = now
+
+    def _turn_reply(self, chat_id: str, turn: Turn) -> Reply:
+        buttons = tuple((Button(label, f"pick:{value}"),)
+                        for label, value in zip(turn.options, turn.values, strict=False))
+        return Reply(chat_id, turn.text, buttons=buttons)
+
+    async def _escalate(self, s: AsyncSession, cadre: Cadre, turn: Turn, msg: Incoming,
+                        now: datetime) -> list[Reply]:
+        escalation = turn.escalation
+        assert escalation is not None
+        ticket, created = await tickets.open_or_touch(
+            s, cadre, escalation.reason, Priority(escalation.priority),
+            question=msg.text or "", bot_answer=turn.text, now=now, settings=self._settings)
+        replies: list[Reply] = []
+        if escalation.hands_over:
+            replies.append(Reply(msg.chat_id, tickets.cadre_notice(ticket, self._settings)))
+        if created and self._staff_chat:
+            replies.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+        return replies
+
+    async def _start(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
+        kb = knowledge.load()
+        replies: list[Reply] = []
+        code = msg.command_args.strip()
+        if code:
+            roster = await repo.cadre_by_invite(s, code)
+            if roster is not None and roster.id != cadre.id:
+                await tickets.link_account(s, msg, cadre, roster)
+                replies.append(Reply(msg.chat_id, kb.string("ui.linked",
+                                                            name=roster.name or "")))
+                cadre = roster
+            elif roster is None:
+                replies.append(Reply(msg.chat_id, kb.string("ui.invite_unknown")))
+        replies.append(self._menu_reply(msg.chat_id, kb.string("ui.welcome"),
+                                        ask_contact=not cadre.on_roster))
+        if cadre.region is None:
+            replies.append(Reply(msg.chat_id, kb.string("ask.region")))
+            await repo.save_memory(s, cadre.id, _region_memory(self._clock(), self._settings),
+                                   self._clock(), None)
+        return Outcome(replies, "start")
+
+    def _menu_reply(self, chat_id: str, text: str, *, ask_contact: bool = False) -> Reply:
+        kb = knowledge.load()
+        rows = tuple(tuple(row.split()) for row in kb.string("ui.menu.keyboard").split("|"))
+        return Reply(chat_id, text, keyboard=rows,
+                     request_contact=kb.string("ui.share_phone") if ask_contact else None)
+
+    async def _link_by_phone(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
+        kb = knowledge.load()
+        if msg.contact_user_id and msg.contact_user_id != msg.user_id:
+            return Outcome([Reply(msg.chat_id, kb.string("ui.contact_not_own"))], "contact")
+        phone = tickets.normal_phone(msg.contact_phone or "")
+        roster = await repo.cadre_by_phone(s, phone) if phone else None
+        if roster is None:
+            return Outcome([Reply(msg.chat_id, kb.string("ui.phone_unknown"))], "contact")
+        if roster.id != cadre.id:
+            await tickets.link_account(s, msg, cadre, roster)
+        return Outcome([Reply(msg.chat_id, kb.string("ui.linked", name=roster.name or ""))],
+                       "contact")
+
+    async def _voice(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
+                     ) -> Outcome:
+        kb = knowledge.load()
+        path = None
+        if msg.voice:
+            self._audio_dir.mkdir(parents=True, exist_ok=True)
+            path = self._audio_dir / f"{cadre.id}-{now:%Y%m%d%H%M%S}-{msg.update_id or 0}.ogg"
+            path.write_bytes(msg.voice)
+        ticket, created = await tickets.open_or_touch(
+            s, cadre, "voice.no_asr", Priority.NORMAL, question=kb.string("ui.voice_question"),
+            bot_answer=kb.string("ui.voice_received"), now=now, settings=self._settings,
+            audio_path=str(path) if path else None)
+        replies = [Reply(msg.chat_id, kb.string("ui.voice_received"))]
+        if created and self._staff_chat:
+            replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
+                                              audio_path=str(path) if path else None))
+        return Outcome(replies, "voice")
+
+    # -- outbox -------------------------------------------------------------------------
+
+    async def due(self, transport: str, limit: int = 100) -> list[Reply]:
+        """Replies still waiting to be sent (after a failure or a restart)."""
+        async with self._sessions() as s:
+            rows = await repo.due_deliveries(s, transport, self._clock(), limit)
+            return [Reply.from_payload(d.chat_id, d.payload, d.id, _voice_bytes(d.payload))
+                    for d in rows]
+
+    async def delivered(self, delivery_id: int, message_id: int | None) -> None:
+        async with self._sessions.begin() as s:
+            delivery = await repo.mark_sent(s, delivery_id, message_id)
+            if delivery is not None and delivery.ticket_id and message_id is not None:
+                await tickets.remember_staff_message(s, delivery.ticket_id, message_id,
+                                                     delivery.payload)
+
+    async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
+                     permanent: bool = False) -> None:
+        async with self._sessions.begin() as s:
+            await repo.mark_failed(s, delivery_id, error, self._clock(),
+                                   retry_after=retry_after, permanent=permanent)
+
+
+def _with_delivery(reply: Reply, delivery_id: int) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, delivery_id=delivery_id)
+
+
+def _choice(callback_data: str | None) -> str | None:
+    if callback_data and callback_data.startswith("pick:"):
+        return callback_data.removeprefix("pick:")
+    return None
+
+
+def _voice_bytes(payload: dict[str, Any]) -> bytes | None:
+    path = payload.get("voice_path")
+    return Path(path).read_bytes() if path and Path(path).is_file() else None
+
+
+def _region_memory(now: datetime, settings: Settings):
+    from bot.dialogue import Memory, State
+
+    kb = knowledge.load()
+    return Memory(State.AWAITING_SLOT, pending_intent="help", pending_slot="region",
+                  options=tuple(kb.string("ask.region.options").split()),
+                  values=tuple(kb.string("ask.region.values").split()),
+                  prompt=kb.string("ask.region"),
+                  expires_at=now + timedelta(hours=settings.pending_hours))
+
+
+def _replay(message: Message) -> Incoming:
+    p = message.payload or {}
+    return Incoming(
+        transport=message.transport, user_id=p.get("user_id", ""), chat_id=p.get("chat_id", ""),
+        at=message.created_at, text=message.text, command=p.get("command"),
+        command_args=p.get("command_args", ""), callback_data=p.get("callback_data"),
+        contact_phone=p.get("contact_phone"), contact_user_id=p.get("contact_user_id"),
+        update_id=message.update_id, first_name=p.get("first_name"),
+        chat_type=p.get("chat_type", "private"), kind=message.kind)

@@ -1,0 +1,36 @@
+"""Configuration from the environment (JUNXIU_*) and an optional .env, built once in main()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = Path("var") / "junxiu.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JUNXIU_", env_file=".env", extra="ignore")
+
+    telegram_token: SecretStr | None = None
+    # Root of the Bot API server; /bot<token>/<method> is appended.
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB}"
+    staff_chat_id: int | None = None
+
+    timezone: str = "Asia/Shanghai"
+    # Elderly users are slow: a half-asked question waits this long for its answer.
+    pending_hours: float = 12.0
+    # Agency details the replies mention; set per deployment.
+    duty_phone: str | None = None
+    sla_working_days: int = 2
+    emergency_realert_minutes: float = 5.0
+    reopen_days: int = 7
+    # Flood control: at most this many messages per cadre per minute are processed at once.
+    flood_per_minute: int = 20
+    send_retries: int = 5
+
+    @property
+    def api_root(self) -> str:
+        return self.telegram_api_url.rstrip("/")

@@ -1,0 +1,270 @@
+"""All mapped classes, typed (SQLAlchemy 2.0). Queries live in the repository modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Cadre(Base):
+    """A cadre: from the staff roster, or someone who wrote to the bot before being linked."""
+
+    __tablename__ = "cadres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    region: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(8))  # 离休 | 退休
+    rank: Mapped[str | None] = mapped_column(String(8))  # 师级 | 团级 | …
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    merits: Mapped[list[str]] = mapped_column(JSON, default=list)
+    merits_text: Mapped[str | None] = mapped_column(String(200))  # as the roster wrote it
+    on_roster: Mapped[bool] = mapped_column(Boolean, default=False)
+    invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    voice_replies: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_contact_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="cadre")
+
+    def __repr__(self) -> str:  # no phone: reprs end up in logs
+        return f"Cadre(id={self.id}, region={self.region!r}, on_roster={self.on_roster})"
+
+
+class Account(Base):
+    """A way to reach a cadre: a Telegram user, or the local console."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("transport", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transport: Mapped[str] = mapped_column(String(16))  # telegram | console
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    created_at: Mapped[datetime]
+
+    cadre: Mapped[Cadre] = relationship(back_populates="accounts")
+
+    def __repr__(self) -> str:
+        return f"Account(id={self.id}, transport={self.transport!r}, cadre_id={self.cadre_id})"
+
+
+class Conversation(Base):
+    """Per-cadre dialogue state: survives restarts, so a half-asked question is never lost."""
+
+    __tablename__ = "conversations"
+
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24), default="idle")
+    memory: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # bot.dialogue.Memory
+    last_answer: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Conversation(cadre_id={self.cadre_id}, state={self.state!r})"
+
+
+class Message(Base):
+    """Every message in and out. Inbound ones are stored before they are processed."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("transport", "update_id"),
+        Index("ix_messages_cadre_at", "cadre_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    transport: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[int | None] = mapped_column(BigInteger)  # dedupe of redelivered updates
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    kind: Mapped[str] = mapped_column(String(16), default="text")  # text|voice|contact|button…
+    text: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # enough to replay it
+    intent: Mapped[str | None] = mapped_column(String(40))
+    audio_path: Mapped[str | None] = mapped_column(String(255))
+    processed_at: Mapped[datetime | None]  # inbound: replies decided and queued
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Message(id={self.id}, direction={self.direction!r}, kind={self.kind!r})"
+
+
+class Delivery(Base):
+    """The outbox: every send to a chat, retried until Telegram accepts it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    transport: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # text, buttons, keyboard, voice…
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Delivery(id={self.id}, status={self.status!r}, attempts={self.attempts})"
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16), default="staff")  # staff | supervisor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Staff(user_id={self.user_id}, role={self.role!r}, active={self.active})"
+
+
+class Ticket(Base):
+    """An escalation to staff (DB31/T 1044 5.11.2, 7.2): recorded, answered, closed."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_open", "status", "priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # shown to staff as #N
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.user_id"))
+    question: Mapped[str | None] = mapped_column(Text)
+    bot_answer: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    audio_path: Mapped[str | None] = mapped_column(String(255))
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]
+    last_alert_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Ticket(id={self.id}, reason={self.reason!r}, status={self.status!r})"
+
+
+class AuditEntry(Base):
+    """Every staff action, and every system action staff should be able to see."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))  # staff:<id> | system | cli
+    action: Mapped[str] = mapped_column(String(40))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"AuditEntry(id={self.id}, actor={self.actor!r}, action={self.action!r})"
+
+
+class Contact(Base):
+    """A contact with a cadre, by any channel: counts for the monthly duty and the 6-month rule."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_cadre_at", "cadre_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # message | checkin | call | visit
+    staff_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # shanghai 5.8.4 fields
+    at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Contact(id={self.id}, cadre_id={self.cadre_id}, kind={self.kind!r})"
+
+
+class CheckIn(Base):
+    """One check-in ping and what came of it."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_cadre_status", "cadre_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # monthly | daily
+    status: Mapped[str] = mapped_column(String(12), default="sent")
+    sent_at: Mapped[datetime]
+    repinged_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"CheckIn(id={self.id}, cadre_id={self.cadre_id}, status={self.status!r})"
+
+
+class Flag(Base):
+    """A one-time staff flag about a cadre (5-month warning, 6-month pension-pause review)."""
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("cadre_id", "kind", "since"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    since: Mapped[datetime]  # the last contact the flag is about
+    raised_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Flag(cadre_id={self.cadre_id}, kind={self.kind!r})"

@@ -1,0 +1,207 @@
+"""Queries as small async functions: the session comes first, the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dialogue import Memory, State
+from bot.messages import Incoming, Reply
+from bot.storage.models import (
+    Account,
+    AuditEntry,
+    Cadre,
+    Contact,
+    Conversation,
+    Delivery,
+    Message,
+    Staff,
+    Ticket,
+)
+
+
+async def account_for(s: AsyncSession, msg: Incoming, now: datetime) -> Account:
+    """The sender's account, created (with a cadre not yet on the roster) on first contact."""
+    stmt = select(Account).where(Account.transport == msg.transport,
+                                 Account.external_id == msg.user_id)
+    account = (await s.scalars(stmt)).one_or_none()
+    if account is None:
+        cadre = Cadre(created_at=now, updated_at=now, on_roster=False, merits=[])
+        s.add(cadre)
+        await s.flush()
+        account = Account(transport=msg.transport, external_id=msg.user_id,
+                          chat_id=msg.chat_id, first_name=msg.first_name, cadre_id=cadre.id,
+                          created_at=now)
+        s.add(account)
+        await s.flush()
+    return account
+
+
+async def record_inbound(s: AsyncSession, cadre_id: int, msg: Incoming, now: datetime
+                         ) -> Message | None:
+    """Store an inbound message; None if this update was stored before (a redelivery)."""
+    message = Message(
+        cadre_id=cadre_id, transport=msg.transport, update_id=msg.update_id, direction="in",
+        kind=msg.kind, text=msg.text, created_at=now,
+        payload={k: v for k, v in {
+            "chat_id": msg.chat_id, "user_id": msg.user_id, "command": msg.command,
+            "command_args": msg.command_args, "callback_data": msg.callback_data,
+            "contact_phone": msg.contact_phone, "contact_user_id": msg.contact_user_id,
+            "first_name": msg.first_name, "chat_type": msg.chat_type,
+            "reply_to_message_id": msg.reply_to_message_id,
+        }.items() if v not in (None, "")},
+    )
+    if msg.update_id is None:
+        s.add(message)
+        await s.flush()
+        return message
+    try:
+        async with s.begin_nested():
+            s.add(message)
+            await s.flush()
+    except IntegrityError:
+        return None
+    return message
+
+
+async def record_outbound(s: AsyncSession, cadre_id: int | None, transport: str, text: str,
+                          now: datetime, intent: str | None = None) -> Message:
+    message = Message(cadre_id=cadre_id, transport=transport, direction="out", kind="text",
+                      text=text, intent=intent, created_at=now)
+    s.add(message)
+    await s.flush()
+    return message
+
+
+async def record_contact(s: AsyncSession, cadre: Cadre, kind: str, now: datetime, *,
+                         staff_id: int | None = None, note: str | None = None,
+                         record: dict[str, Any] | None = None) -> None:
+    s.add(Contact(cadre_id=cadre.id, kind=kind, staff_id=staff_id, note=note,
+                  record=record or {}, at=now))
+    if cadre.last_contact_at is None or now > cadre.last_contact_at:
+        cadre.last_contact_at = now
+    cadre.unreachable = False
+
+
+async def load_memory(s: AsyncSession, cadre_id: int) -> Memory:
+    conversation = await s.get(Conversation, cadre_id)
+    if conversation is None or not conversation.memory:
+        return Memory()
+    raw = dict(conversation.memory)
+    raw["state"] = State(raw.get("state", "idle"))
+    raw["options"] = tuple(raw.get("options", ()))
+    raw["values"] = tuple(raw.get("values", ()))
+    expires = raw.get("expires_at")
+    raw["expires_at"] = datetime.fromisoformat(expires) if expires else None
+    return Memory(**raw)
+
+
+async def save_memory(s: AsyncSession, cadre_id: int, memory: Memory, now: datetime,
+                      last_answer: str | None) -> None:
+    raw = asdict(memory)
+    raw["state"] = memory.state.value
+    raw["options"], raw["values"] = list(memory.options), list(memory.values)
+    raw["expires_at"] = memory.expires_at.isoformat() if memory.expires_at else None
+    conversation = await s.get(Conversation, cadre_id)
+    if conversation is None:
+        conversation = Conversation(cadre_id=cadre_id, updated_at=now)
+        s.add(conversation)
+    conversation.memory = raw
+    conversation.state = memory.state.value
+    conversation.expires_at = memory.expires_at
+    conversation.updated_at = now
+    if last_answer is not None:
+        conversation.last_answer = last_answer
+
+
+async def enqueue(s: AsyncSession, reply: Reply, transport: str, now: datetime, *,
+                  message_id: int | None = None, ticket_id: int | None = None) -> Delivery:
+    delivery = Delivery(chat_id=reply.chat_id, transport=transport, payload=reply.payload(),
+                        next_attempt_at=now, message_id=message_id, ticket_id=ticket_id,
+                        created_at=now)
+    s.add(delivery)
+    await s.flush()
+    return delivery
+
+
+async def due_deliveries(s: AsyncSession, transport: str, now: datetime, limit: int = 100
+                         ) -> Sequence[Delivery]:
+    stmt = (select(Delivery)
+            .where(Delivery.status == "pending", Delivery.transport == transport,
+                   Delivery.next_attempt_at <= now)
+            .order_by(Delivery.id).limit(limit))
+    return (await s.scalars(stmt)).all()
+
+
+async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None) -> Delivery | None:
+    delivery = await s.get(Delivery, delivery_id)
+    if delivery is not None:
+        delivery.status = "sent"
+        delivery.sent_message_id = message_id
+        delivery.attempts += 1
+    return delivery
+
+
+async def mark_failed(s: AsyncSession, delivery_id: int, error: str, now: datetime, *,
+                      retry_after: float | None, permanent: bool) -> Delivery | None:
+    """Keep the send pending for later (backoff), or fail it for good (blocked, bad chat)."""
+    delivery = await s.get(Delivery, delivery_id)
+    if delivery is None:
+        return None
+    delivery.attempts += 1
+    delivery.last_error = error[:255]
+    if permanent:
+        delivery.status = "failed"
+    else:
+        backoff = retry_after if retry_after is not None else min(300, 2 ** delivery.attempts)
+        delivery.next_attempt_at = now + timedelta(seconds=backoff)
+    return delivery
+
+
+async def unprocessed_inbound(s: AsyncSession, transport: str) -> Sequence[Message]:
+    stmt = (select(Message)
+            .where(Message.direction == "in", Message.transport == transport,
+                   Message.processed_at.is_(None))
+            .order_by(Message.id))
+    return (await s.scalars(stmt)).all()
+
+
+async def cadre_by_phone(s: AsyncSession, phone: str) -> Cadre | None:
+    return (await s.scalars(select(Cadre).where(Cadre.phone == phone))).one_or_none()
+
+
+async def cadre_by_invite(s: AsyncSession, code: str) -> Cadre | None:
+    return (await s.scalars(select(Cadre).where(Cadre.invite_code == code))).one_or_none()
+
+
+async def staff_member(s: AsyncSession, user_id: int) -> Staff | None:
+    staff = await s.get(Staff, user_id)
+    return staff if staff is not None and staff.active else None
+
+
+async def open_ticket(s: AsyncSession, cadre_id: int, reason: str) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.cadre_id == cadre_id, Ticket.reason == reason,
+                                Ticket.status.in_(("open", "claimed")))
+    return (await s.scalars(stmt.order_by(Ticket.id.desc()).limit(1))).first()
+
+
+async def recent_transcript(s: AsyncSession, cadre_id: int, limit: int = 6
+                            ) -> list[dict[str, Any]]:
+    stmt = (select(Message).where(Message.cadre_id == cadre_id)
+            .order_by(Message.id.desc()).limit(limit))
+    rows = list(reversed((await s.scalars(stmt)).all()))
+    return [{"direction": m.direction, "text": m.text or f"[{m.kind}]",
+             "at": m.created_at.isoformat()} for m in rows]
+
+
+async def audit(s: AsyncSession, actor: str, action: str, now: datetime, *,
+                ticket_id: int | None = None, cadre_id: int | None = None,
+                detail: str | None = None) -> None:
+    s.add(AuditEntry(actor=actor, action=action, ticket_id=ticket_id, cadre_id=cadre_id,
+                     detail=detail, at=now))

@@ -1,0 +1,112 @@
+"""Escalation tickets (DB31/T 1044 5.11.2, 7.2) and linking Telegram users to roster cadres."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import knowledge
+from bot.messages import Button, Incoming, Reply
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.models import Account, Cadre, Conversation, Message, Ticket
+from junxiu_core import Priority
+
+PRIORITY_NAMES = {Priority.URGENT: "紧急", Priority.HIGH: "高", Priority.NORMAL: "普通",
+                  Priority.LOW: "低"}
+# How long staff have for a first answer, by priority.
+SLA = {Priority.URGENT: timedelta(minutes=10), Priority.HIGH: timedelta(hours=4)}
+
+
+def sla_due(priority: Priority, now: datetime, settings: Settings) -> datetime:
+    if priority in SLA:
+        return now + SLA[priority]
+    days = settings.sla_working_days * (2 if priority == Priority.LOW else 1)
+    due = now
+    while days > 0:  # working days: weekends skipped
+        due += timedelta(days=1)
+        if due.weekday() < 5:
+            days -= 1
+    return due
+
+
+async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Priority, *,
+                        question: str, bot_answer: str, now: datetime, settings: Settings,
+                        audio_path: str | None = None) -> tuple[Ticket, bool]:
+    """A new ticket, or the cadre's open one for the same reason (one thread, not a flood)."""
+    existing = await repo.open_ticket(s, cadre.id, reason)
+    if existing is not None and priority != Priority.URGENT:
+        existing.transcript = await repo.recent_transcript(s, cadre.id)
+        return existing, False
+    ticket = Ticket(cadre_id=cadre.id, reason=reason, priority=int(priority), status="open",
+                    question=question, bot_answer=bot_answer, audio_path=audio_path,
+                    transcript=await repo.recent_transcript(s, cadre.id), created_at=now,
+                    sla_due_at=sla_due(priority, now, settings))
+    s.add(ticket)
+    await s.flush()
+    await repo.audit(s, "system", "ticket.open", now, ticket_id=ticket.id, cadre_id=cadre.id,
+                     detail=reason)
+    return ticket, True
+
+
+def cadre_notice(ticket: Ticket, settings: Settings) -> str:
+    kb = knowledge.load()
+    if ticket.priority >= Priority.URGENT:
+        phone = settings.duty_phone
+        return kb.string("ui.ticket.urgent", n=ticket.id) + (
+            kb.string("ui.duty_phone", phone=phone) if phone else "")
+    return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
+
+
+def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str | None = None
+               ) -> Reply:
+    """The ticket as staff see it in their group: #N, reason, who, question, what the bot said."""
+    kb = knowledge.load()
+    text = kb.string(
+        "ui.staff.ticket", n=ticket.id,
+        priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
+        reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
+        name=cadre.name or kb.string("ui.staff.unnamed"), region=cadre.region or "-",
+        phone=cadre.phone or "-", question=ticket.question or "-",
+        answer=ticket.bot_answer or "-")
+    buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
+                Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
+    meta: dict[str, Any] = {"ticket_id": ticket.id}
+    if audio_path:
+        meta["voice_path"] = audio_path
+    return Reply(staff_chat, text, buttons=buttons, meta=meta)
+
+
+async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int,
+                                 payload: dict[str, Any]) -> None:
+    """Staff answer by replying to the ticket's post: remember which message that is."""
+    ticket = await s.get(Ticket, ticket_id)
+    if ticket is not None and ticket.staff_message_id is None:
+        ticket.staff_message_id = message_id
+
+
+def normal_phone(raw: str) -> str:
+    """Phone numbers as the roster keeps them: digits only, without +86."""
+    digits = re.sub(r"\D", "", raw)
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+async def link_account(s: AsyncSession, msg: Incoming, provisional: Cadre, roster: Cadre
+                       ) -> None:
+    """Attach the Telegram user to the roster cadre; what they said so far moves along."""
+    await s.execute(update(Account).where(Account.transport == msg.transport,
+                                          Account.external_id == msg.user_id)
+                    .values(cadre_id=roster.id))
+    await s.execute(update(Message).where(Message.cadre_id == provisional.id)
+                    .values(cadre_id=roster.id))
+    conversation = await s.get(Conversation, provisional.id)
+    if conversation is not None:
+        await s.delete(conversation)
+    if roster.region is None and provisional.region:
+        roster.region = provisional.region
+    await repo.audit(s, "system", "account.link", msg.at, cadre_id=roster.id,
+                     detail=msg.transport)

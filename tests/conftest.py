@@ -1,0 +1,14 @@
+"""Shared fixtures. ``tests/`` is on sys.path (rootdir conftest), so helpers import as
+``helpers.*``."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from helpers.fake_bot_api import FakeBotAPI
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    """A started fake Bot API server on 127.0.0.1, stopped after the test."""
+    async with FakeBotAPI() as api:
+        yield api

@@ -1,0 +1,1 @@
+"""Test helpers: the fake Telegram Bot API server and friends."""
