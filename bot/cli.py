@@ -48,6 +48,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.app import build_app
+    from bot.console import ConsoleChat
+    from bot.settings import Settings
+
+    async def run() -> None:
+        app = await build_app(Settings())
+        try:
+            await ConsoleChat(app).run()
+        finally:
+            await app.close()
+
+    asyncio.run(run())
+    return 0
+
+
 def _iso_date(raw: str) -> date:
     try:
         return date.fromisoformat(raw)
@@ -70,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("text", help="the question, or - to read one per line from stdin")
     ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="talk to the assistant in this terminal (SQLite)")
+    chat.set_defaults(func=cmd_chat)
     return parser
 
 

@@ -54,6 +54,9 @@ class ConversationService:
         self._zone = ZoneInfo(settings.timezone)
         self._audio_dir = audio_dir or Path("var") / "audio"
 
+    def now(self) -> datetime:
+        return self._clock()
+
     def today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
 
@@ -186,9 +189,11 @@ class ConversationService:
         replies.append(self._menu_reply(msg.chat_id, kb.string("ui.welcome"),
                                         ask_contact=not cadre.on_roster))
         if cadre.region is None:
-            replies.append(Reply(msg.chat_id, kb.string("ask.region")))
-            await repo.save_memory(s, cadre.id, _region_memory(self._clock(), self._settings),
-                                   self._clock(), None)
+            memory = _region_memory(self._clock(), self._settings)
+            replies.append(Reply(msg.chat_id, memory.prompt or "", buttons=tuple(
+                (Button(label, f"pick:{value}"),)
+                for label, value in zip(memory.options, memory.values, strict=True))))
+            await repo.save_memory(s, cadre.id, memory, self._clock(), None)
         return Outcome(replies, "start")
 
     def _menu_reply(self, chat_id: str, text: str, *, ask_contact: bool = False) -> Reply:

@@ -1,10 +1,10 @@
-"""Shared fixtures. ``tests/`` is on sys.path (rootdir conftest), so helpers import as
-``helpers.*``."""
+"""Shared fixtures for the whole test suite."""
 
 from collections.abc import AsyncIterator
 
 import pytest
-from helpers.fake_bot_api import FakeBotAPI
+
+from tests.helpers.fake_bot_api import FakeBotAPI
 
 
 @pytest.fixture

@@ -1,0 +1,176 @@
+"""The python-telegram-bot adapter: updates → Incoming, Replies → Bot API calls. No behaviour
+of its own; everything is in the service. Built in one place, `build_application`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from bot.messages import Incoming, Reply
+from bot.service import ConversationService
+from bot.settings import Settings
+from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 5.0
+
+
+class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """Typed access to the service, as in PTB's contexttypesbot example."""
+
+    @property
+    def service(self) -> ConversationService:
+        return self.application.bot_data["service"]
+
+
+def incoming_from(update: Update) -> Incoming | None:
+    """The transport-neutral form of an update; None for updates we do not handle."""
+    message = update.effective_message
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    at = (message.date if message else datetime.now(UTC)).astimezone(UTC)
+    base = {"transport": TRANSPORT, "user_id": str(user.id), "chat_id": str(chat.id), "at": at,
+            "update_id": update.update_id, "first_name": user.first_name,
+            "chat_type": chat.type}
+    if update.callback_query is not None:
+        return Incoming(**base, kind="callback", callback_data=update.callback_query.data)
+    if message is None:
+        return None
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    if message.contact is not None:
+        return Incoming(**base, kind="contact", contact_phone=message.contact.phone_number,
+                        contact_user_id=str(message.contact.user_id or ""))
+    if message.voice is not None or message.audio is not None:
+        media = message.voice or message.audio
+        return Incoming(**base, kind="voice", voice_duration=media.duration)
+    text = message.text
+    if text is None:
+        return Incoming(**base, kind="other", text=message.caption)
+    if text.startswith("/"):
+        head, _, args = text[1:].partition(" ")
+        return Incoming(**base, kind="command", text=text, command=head.split("@")[0].lower(),
+                        command_args=args, reply_to_message_id=reply_to)
+    return Incoming(**base, text=text, reply_to_message_id=reply_to)
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    if reply.buttons:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                      for b in row] for row in reply.buttons])
+    if reply.keyboard or reply.request_contact:
+        rows = [[KeyboardButton(label) for label in row] for row in reply.keyboard]
+        if reply.request_contact:
+            rows.append([KeyboardButton(reply.request_contact, request_contact=True)])
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+    return None
+
+
+def sender(bot: ExtBot):
+    async def send(reply: Reply) -> int | None:
+        try:
+            sent = await bot.send_message(int(reply.chat_id), reply.text, reply_markup=markup(reply))
+            if reply.voice:
+                await bot.send_voice(int(reply.chat_id), reply.voice)
+            return sent.message_id
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            raise RetryLater(retry.total_seconds() if hasattr(retry, "total_seconds")
+                             else float(retry)) from exc
+        except Forbidden as exc:
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            raise
+        except (TimedOut, NetworkError) as exc:
+            raise Transient(str(exc)) from exc
+
+    return send
+
+
+async def on_update(update: Update, context: JunxiuContext) -> None:
+    """Every update goes the same way: to the service, then the replies out."""
+    msg = incoming_from(update)
+    if msg is None:
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if msg.kind == "voice":
+        media = update.effective_message.voice or update.effective_message.audio
+        file = await context.bot.get_file(media.file_id)
+        msg = _with_voice(msg, bytes(await file.download_as_bytearray()))
+    replies = await context.service.handle(msg)
+    await deliver(context.service, sender(context.bot), replies)
+
+
+def _with_voice(msg: Incoming, data: bytes) -> Incoming:
+    from dataclasses import replace
+
+    return replace(msg, voice=data)
+
+
+async def on_error(update: object, context: JunxiuContext) -> None:
+    """Log first; the inbound message is stored, so the flush/resume path will answer it."""
+    log.error("error while handling an update", exc_info=context.error)
+
+
+async def flush_outbox(context: JunxiuContext) -> None:
+    await flush(context.service, sender(context.bot))
+
+
+async def post_init(app: Application) -> None:
+    service: ConversationService = app.bot_data["service"]
+    await app.bot.delete_webhook()
+    # Finish what a crash interrupted, then send anything still waiting.
+    await deliver(service, sender(app.bot), await service.resume(TRANSPORT))
+    await flush(service, sender(app.bot))
+
+
+def build_application(settings: Settings, service: ConversationService) -> Application:
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.api_root}/bot")
+        .base_file_url(f"{settings.api_root}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=settings.send_retries))
+        .context_types(ContextTypes(context=JunxiuContext))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .build()
+    )
+    app.bot_data["service"] = service
+    app.add_handler(CallbackQueryHandler(on_update))
+    app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_update))
+    app.add_error_handler(on_error)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(flush_outbox, interval=FLUSH_SECONDS, first=FLUSH_SECONDS)
+    return app
+
+
+def run(settings: Settings, service: ConversationService) -> None:
+    """Poll until stopped (Ctrl-C / SIGTERM)."""
+    build_application(settings, service).run_polling(allowed_updates=Update.ALL_TYPES)
