@@ -66,6 +66,48 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from bot.app import build_app
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no warnings
+    setup_logging()
+    settings = Settings()
+    if settings.telegram_token is None:
+        print("JUNXIU_TELEGRAM_TOKEN is not set", file=sys.stderr)
+        return 2
+    if args.framework == "aiogram":
+        from bot.telegram import aiogram as adapter
+
+        async def main_aiogram() -> None:
+            app = await build_app(settings)
+            try:
+                await adapter.run_polling(settings, app.service)
+            finally:
+                await app.close()
+
+        asyncio.run(main_aiogram())
+        return 0
+    from bot.telegram import ptb
+
+    app = asyncio.run(build_app(settings))
+    ptb.run(settings, app.service)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from bot.storage.db import upgrade_sync
+
+    upgrade_sync(Settings().database_url, args.revision)
+    print("database is at", args.revision)
+    return 0
+
+
 def _iso_date(raw: str) -> date:
     try:
         return date.fromisoformat(raw)
@@ -91,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal (SQLite)")
     chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="run the Telegram bot (polling)")
+    run.add_argument("--framework", choices=["ptb", "aiogram"], default="ptb")
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")
+    db_up.add_argument("revision", nargs="?", default="head")
+    db_up.set_defaults(func=cmd_db_upgrade)
     return parser
 
 

@@ -38,6 +38,8 @@ class ConsoleChat:
         return Incoming(TRANSPORT, USER, TRANSPORT, now, text=text)
 
     async def send(self, replies: list[Reply]) -> None:
+        if any(r.chat_id == TRANSPORT for r in replies):
+            self._buttons = []  # numbers only press the buttons just shown
         for reply in replies:
             if reply.chat_id != TRANSPORT:
                 continue  # staff group posts: not shown in the cadre's console

@@ -26,7 +26,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from intents.pinyin import syllables
+from intents.pinyin import is_han, syllables
 from intents.resources import data_path, read_text, read_yaml
 from intents.segment import segment
 
@@ -268,13 +268,13 @@ def _keywords(index: IntentIndex, text: str, tokens: Sequence[str]) -> list[floa
     # Pinyin pass: keywords the characters missed but the sounds match (聊养 → 疗养). Sounds
     # must line up with word boundaries, or 是吉林 would be heard as 事迹 and 身体健康 as 体检.
     heard = {index.keyword_sound[k] for k in found if k in index.keyword_sound}
-    sounds = [syllables(t) for t in tokens]
-    spoken = [s for token in sounds for s in token]
+    spoken = syllables(tokens)  # one call: pypinyin takes the words as already segmented
     word_starts, word_ends, at = set(), set(), 0
-    for token in sounds:
-        if token:
+    for token in tokens:
+        count = sum(is_han(ch) for ch in token)
+        if count:
             word_starts.add(at)
-            at += len(token)
+            at += count
             word_ends.add(at)
     joined = " ".join(spoken)
     for sound, owners in index.keyword_pinyin.items():

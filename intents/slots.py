@@ -8,6 +8,10 @@
     region weihai|liaocheng|jilin|shanghai     place_other "湖南", destination "加拿大", abroad True
     lives_alone bool, self_care bool, serious_illness bool, last_sanatorium_year int
 
+Amounts below 10 yuan are ignored (一块去 = "go together"); approximate amounts and ages carry
+a *_approx flag so the caller can ask for the figure. merits holds only codes with a known
+level: 评过先进 without saying who named it adds nothing (the caller asks).
+
 Pure and fast: no clock (`today` is a parameter), no I/O but the gazetteer read once from the
 package data, every pattern compiled once. Numbers are parsed by `_parse_number` here rather
 than by cn2an: cn2an costs 20-400 µs per call and rejects the approximate forms (十几万, 十来万);
@@ -41,7 +45,7 @@ _MASK_RE = re.compile(
     r"[〔\[(（【]\s*\d{4}\s*[〕\])）】]\s*第?\d+\s*号"
     r"|(?<!\d)1[3-9]\d{9}(?!\d)"
     r"|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"
-    r"|(?<!\d)\d{7,8}(?=.{0,3}(?:电话|手机))"
+    r"|(?:电话|手机|座机|号码)[:是为\s]{0,2}\d{7,12}"
 )
 _NEG_RE = re.compile(r"没|未|不是|无|从不|并非")
 
@@ -51,6 +55,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _APPROX_CHARS = frozenset("来几多余好")
+_MAX_NUMBER = 1e12  # beyond any sum or count a cadre names; keeps floats finite
 _NUM_TOKEN_RE = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|点[零〇一二两三四五六七八九]+|.")
 
@@ -94,6 +99,8 @@ def _parse_number(s: str) -> tuple[float, bool] | None:
     for tok in _NUM_TOKEN_RE.findall(s):
         c = tok[0]
         if "0" <= c <= "9":
+            if len(tok) > 15:
+                return None
             if num is not None:
                 approx = True
                 continue
@@ -131,7 +138,7 @@ def _parse_number(s: str) -> tuple[float, bool] | None:
             num *= last_unit / 10  # 一万二 = 12000, 三千五 = 3500
         section += num
     value = total + section
-    return (value, approx) if value else None
+    return (value, approx) if 0 < value < _MAX_NUMBER else None
 
 
 def _small_int(s: str) -> int | None:

@@ -264,3 +264,15 @@ def test_other_examples_do_not_trip_emergency(emergency, phrases):
 def test_emergency_samples(emergency, text, expected):
     compiled = [re.compile(p) for p in emergency["patterns"]]
     assert _is_emergency(text, emergency, compiled) is expected
+
+
+def test_emergency_examples_survive_a_veto_reading(emergency, phrases):
+    # intents/emergency.py treats not_emergency as a veto: no real emergency example may
+    # contain one of those phrases
+    vetoed = [
+        (ex, n)
+        for ex in phrases["emergency"]["examples"]
+        for n in emergency["not_emergency"]
+        if n in ex
+    ]
+    assert not vetoed, vetoed

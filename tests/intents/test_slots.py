@@ -75,6 +75,7 @@ def test_approximate_amount_is_flagged(text: str, yuan: int) -> None:
     "住了3天",
     "来了100人",
     "手机13812345678",
+    "我电话是88886666",
     "电话0431-88888888",
     "依据〔2023〕24号文件",
     "我们一块去",
@@ -357,7 +358,7 @@ def test_today_counts_when_someone_leaves_or_returns() -> None:
     ("青浦", "shanghai"), ("奉贤", "shanghai"), ("崇明", "shanghai"),
     ("威海", "weihai"), ("威海市", "weihai"), ("环翠区", "weihai"), ("文登", "weihai"),
     ("荣成", "weihai"), ("乳山", "weihai"), ("威海经区", "weihai"), ("高区", "weihai"),
-    ("临港区", "weihai"), ("南海新区", "weihai"),
+    ("临港区", "weihai"), ("南海新区", "weihai"), ("临港新片区", "shanghai"),
     ("聊城", "liaocheng"), ("东昌府区", "liaocheng"), ("茌平", "liaocheng"), ("临清", "liaocheng"),
     ("阳谷", "liaocheng"), ("莘县", "liaocheng"), ("东阿", "liaocheng"), ("冠县", "liaocheng"),
     ("高唐", "liaocheng"),
@@ -393,7 +394,7 @@ def test_other_place_tied_to_the_cadre_beats_a_childs_region() -> None:
     assert slots("我住在北京，儿子在上海") == {"place_other": "北京"}
 
 
-@pytest.mark.parametrize("text", ["朝阳区", "西安区", "普陀山"])
+@pytest.mark.parametrize("text", ["朝阳区", "西安区", "普陀山", "临港"])
 def test_ambiguous_names_are_left_out(text: str) -> None:
     result = slots(text)
     assert "region" not in result
