@@ -17,7 +17,7 @@ TRANSPORT = "telegram"
 PER_CHAT_INTERVAL = 1.0
 
 
-class RetryLater(Exception):  # noqa: N818 - an outcome, not a failure of ours
+class RetryLater(Exception):  # an outcome to act on, not our failure
     """Telegram said 429: try again after `seconds`."""
 
     def __init__(self, seconds: float) -> None:
@@ -25,11 +25,11 @@ class RetryLater(Exception):  # noqa: N818 - an outcome, not a failure of ours
         self.seconds = seconds
 
 
-class Unreachable(Exception):  # noqa: N818
+class Unreachable(Exception):
     """403 or chat not found: the cadre blocked the bot or never started it. Do not retry."""
 
 
-class Transient(Exception):  # noqa: N818
+class Transient(Exception):
     """5xx, a timeout, no connection: retry with backoff."""
 
 

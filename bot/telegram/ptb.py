@@ -91,7 +91,8 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
 def sender(bot: ExtBot):
     async def send(reply: Reply) -> int | None:
         try:
-            sent = await bot.send_message(int(reply.chat_id), reply.text, reply_markup=markup(reply))
+            sent = await bot.send_message(int(reply.chat_id), reply.text,
+                                          reply_markup=markup(reply))
             if reply.voice:
                 await bot.send_voice(int(reply.chat_id), reply.voice)
             return sent.message_id
