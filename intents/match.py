@@ -120,9 +120,12 @@ def build_index(phrases: Mapping[str, Mapping[str, Any]], stopwords: frozenset[s
 
     # A keyword shared by several intents says less: weight 1/number of intents using it.
     users: dict[str, set[int]] = defaultdict(set)
+    as_words = getattr(normalise, "words", normalise)  # keywords keep their fillers (谢谢你)
     for i, intent in enumerate(intents):
         for keyword in phrases[intent].get("keywords", ()):
-            users[normalise(str(keyword))].add(i)
+            word = as_words(str(keyword))
+            if len(word) >= 2:  # one character is never distinctive enough
+                users[word].add(i)
     keywords = {k: tuple((i, 1.0 / len(owners_)) for i in sorted(owners_))
                 for k, owners_ in users.items() if k}
     keyword_sound = {k: " ".join(syllables(k)) for k in keywords if len(k) >= 2}

@@ -60,20 +60,33 @@ class Normaliser:
     def drop_fillers(self, text: str) -> str:
         for filler in self.fillers_always:
             text = text.replace(filler, " ")
-        stripped = text
-        for filler in self.fillers_not_alone:
-            stripped = stripped.replace(filler, " ")
-        # A message that is only "你好" or "谢谢" keeps it: that is its meaning.
-        if _content(stripped):
+        stripped = _strip_edges(text, self.fillers_not_alone)
+        # A message that is only "你好" or "谢谢你" keeps it: that is its meaning.
+        if sum(ch.isalnum() for ch in stripped) >= 2:
             text = stripped
         return _SPACES.sub(" ", text).strip(" ,，。.!！?？、")
+
+    def words(self, text: str) -> str:
+        """For keywords and names: the same characters as a message, but nothing dropped."""
+        return self.fix_homophones(self.clean(text))
 
     def __call__(self, text: str) -> str:
         return self.drop_fillers(self.fix_homophones(self.clean(text)))
 
 
-def _content(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+def _strip_edges(text: str, fillers: tuple[str, ...]) -> str:
+    """Politeness at the start or end of a message ("好的，…", "…谢谢啊") goes; inside a
+    sentence the same characters may be meaning ("好好的呢"), so they stay."""
+    changed = True
+    while changed:
+        changed = False
+        text = text.strip(" ,，。.!！?？、~")
+        for filler in fillers:
+            if text.startswith(filler) and len(text) > len(filler):
+                text, changed = text[len(filler):], True
+            elif text.endswith(filler) and len(text) > len(filler):
+                text, changed = text[: -len(filler)], True
+    return text
 
 
 @functools.cache

@@ -99,7 +99,7 @@ def test_intent_has_enough_data(phrases, intent):
     assert set(entry) == {"keywords", "examples"}
     examples, keywords = entry["examples"], entry["keywords"]
     assert len(examples) >= 50
-    assert 8 <= len(keywords) <= 25
+    assert 8 <= len(keywords) <= 30
     for s in examples + keywords:
         assert isinstance(s, str) and s.strip() == s and s, repr(s)
     assert len(set(examples)) == len(examples), "duplicate example within the intent"
