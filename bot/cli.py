@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--framework", choices=["ptb", "aiogram"], default="ptb")
     run.set_defaults(func=cmd_run)
 
+    from bot.desk import add_parsers as add_desk
+
+    add_desk(sub)
+
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")
     db_up.add_argument("revision", nargs="?", default="head")

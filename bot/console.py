@@ -59,6 +59,7 @@ class ConsoleChat:
 
     async def run(self, stream: TextIO = sys.stdin) -> None:
         await self.send(await self._app.service.resume(TRANSPORT))
+        await self.send(await self._app.service.due(TRANSPORT))  # e.g. staff replies
         await self.say("/start")
         prompt = knowledge.load().string("ui.console.prompt")
         loop = asyncio.get_running_loop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
-from bot import tickets
+from bot import staff, tickets
 from bot.dialogue import Context, Turn, step
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
@@ -27,6 +27,7 @@ from junxiu_core import CadreProfile, Priority
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+TRANSPORT_TELEGRAM = "telegram"  # the staff group lives on Telegram
 
 
 def profile_of(cadre: Cadre) -> CadreProfile:
@@ -64,6 +65,10 @@ class ConversationService:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Store, then process one inbound message; returns the replies to send now."""
+        if self._for_staff(msg):
+            return await self._staff(msg)
+        if msg.chat_type != "private":
+            return []  # a group the bot was added to: not a conversation with a cadre
         async with self._sessions.begin() as s:  # stored first: nothing is lost
             account = await repo.account_for(s, msg, msg.at)
             inbound = await repo.record_inbound(s, account.cadre_id, msg, msg.at)
@@ -84,6 +89,51 @@ class ConversationService:
             replies += await self._process(inbound_id, msg)
         return replies
 
+    def _for_staff(self, msg: Incoming) -> bool:
+        if self._staff_chat is not None and msg.chat_id == self._staff_chat:
+            return True
+        data = msg.callback_data or ""
+        return msg.command in staff.COMMANDS or data.startswith(("claim:", "close:"))
+
+    async def _staff(self, msg: Incoming) -> list[Reply]:
+        """Staff commands, buttons and reply-to-ticket, from the roster only."""
+        now = self._clock()
+        async with self._sessions.begin() as s:
+            inbound = await repo.record_inbound(s, None, msg, msg.at)
+            if inbound is None:
+                return []
+            member = await repo.staff_member(s, int(msg.user_id)) if msg.user_id.isdigit() \
+                else None
+            inbound.processed_at = now
+            if member is None:
+                if msg.kind in ("command", "callback"):  # plain group talk is ignored
+                    await repo.audit(s, f"user:{msg.user_id}", "staff.refused", now,
+                                     detail=msg.command or msg.callback_data)
+                    refusal = knowledge.load().string("ui.staff.refused")
+                    return await self._queue(s, None, msg.transport,
+                                             Outcome([Reply(msg.chat_id, refusal)]), now)
+                return []
+            to_cadres, acks = await staff.handle(s, msg, member, now, self._settings,
+                                                 self._staff_chat)
+            queued = [await self._enqueue(s, target.transport, reply, now)
+                      for target, reply in to_cadres]
+            queued += await self._queue(s, None, msg.transport,
+                                        Outcome([Reply(msg.chat_id, a) for a in acks]), now)
+            return [r for r in queued if r.meta.get("transport", msg.transport) == msg.transport]
+
+    async def _enqueue(self, s: AsyncSession, transport: str, reply: Reply, now: datetime
+                       ) -> Reply:
+        """One reply into the outbox (and the transcript, when it goes to a cadre)."""
+        cadre_id = reply.meta.get("cadre_id")
+        message = None
+        if cadre_id is not None:
+            message = await repo.record_outbound(s, cadre_id, transport, reply.text, now)
+        delivery = await repo.enqueue(s, reply, transport, now,
+                                      message_id=message.id if message else None,
+                                      ticket_id=reply.meta.get("ticket_id"))
+        return _with_delivery(replace(reply, meta={**reply.meta, "transport": transport}),
+                              delivery.id)
+
     async def _process(self, inbound_id: int, msg: Incoming) -> list[Reply]:
         now = self._clock()
         async with self._sessions.begin() as s:
@@ -96,18 +146,16 @@ class ConversationService:
             inbound.processed_at = now
             return await self._queue(s, cadre, msg.transport, outcome, now)
 
-    async def _queue(self, s: AsyncSession, cadre: Cadre, transport: str, outcome: Outcome,
-                     now: datetime) -> list[Reply]:
+    async def _queue(self, s: AsyncSession, cadre: Cadre | None, transport: str,
+                     outcome: Outcome, now: datetime) -> list[Reply]:
         queued: list[Reply] = []
         for reply in outcome.replies:
-            message = None
-            if reply.chat_id != self._staff_chat:
-                message = await repo.record_outbound(s, cadre.id, transport, reply.text, now,
-                                                     outcome.intent)
-            delivery = await repo.enqueue(s, reply, transport, now,
-                                          message_id=message.id if message else None,
-                                          ticket_id=reply.meta.get("ticket_id"))
-            queued.append(_with_delivery(reply, delivery.id))
+            if reply.chat_id == self._staff_chat:  # the staff group is on Telegram
+                queued.append(await self._enqueue(s, TRANSPORT_TELEGRAM, reply, now))
+                continue
+            if cadre is not None:
+                reply = replace(reply, meta={"cadre_id": cadre.id, **reply.meta})
+            queued.append(await self._enqueue(s, transport, reply, now))
         return queued
 
     @property
@@ -130,6 +178,9 @@ class ConversationService:
                                                                     msg.callback_data):
             return Outcome([Reply(msg.chat_id, kb.string("ui.unsupported"))], "unsupported")
 
+        if (msg.callback_data or "").startswith("rate:"):
+            return Outcome([Reply(msg.chat_id, await tickets.rate(s, cadre, msg.callback_data,
+                                                                   now))], "rating")
         memory = await repo.load_memory(s, cadre.id)
         choice = _choice(msg.callback_data)
         text = msg.text or ""
@@ -145,7 +196,43 @@ class ConversationService:
         replies = [self._turn_reply(msg.chat_id, turn)]
         if turn.escalation is not None:
             replies += await self._escalate(s, cadre, turn, msg, now)
+        elif msg.reply_to_message_id is not None:
+            replies += await self._reopen(s, cadre, msg, now)
         return Outcome(replies, turn.intent, turn.text)
+
+    async def _reopen(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
+                      ) -> list[Reply]:
+        """A cadre answering a staff reply within the window reopens that ticket."""
+        ticket = await tickets.answered_recently(s, cadre.id, now,
+                                                 timedelta(days=self._settings.reopen_days))
+        if ticket is None:
+            return []
+        ticket.status = "reopened"
+        ticket.transcript = await repo.recent_transcript(s, cadre.id)
+        await repo.audit(s, "system", "ticket.reopen", now, ticket_id=ticket.id,
+                         cadre_id=cadre.id)
+        if not self._staff_chat:
+            return []
+        return [tickets.staff_post(ticket, cadre, self._staff_chat, reopened=True)]
+
+    # -- staff alerts on a timer ---------------------------------------------------------
+
+    async def tick_escalations(self) -> list[Reply]:
+        """Re-alert unclaimed emergencies and overdue tickets. State is in the database, so a
+        restart neither loses nor repeats an alert."""
+        if not self._staff_chat:
+            return []
+        now = self._clock()
+        realert = timedelta(minutes=self._settings.emergency_realert_minutes)
+        async with self._sessions.begin() as s:
+            due = await tickets.needing_alert(s, now, realert)
+            replies = []
+            for ticket, cadre in due:
+                ticket.last_alert_at = now
+                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
+                                                  reminder=True))
+                await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
+            return [await self._enqueue(s, TRANSPORT_TELEGRAM, r, now) for r in replies]
 
     async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> None:
         """Facts the cadre gave in answer to our question are kept for next time."""
@@ -257,8 +344,6 @@ class ConversationService:
 
 
 def _with_delivery(reply: Reply, delivery_id: int) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, delivery_id=delivery_id)
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
@@ -62,11 +62,13 @@ def cadre_notice(ticket: Ticket, settings: Settings) -> str:
     return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
 
 
-def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str | None = None
-               ) -> Reply:
+def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str | None = None,
+               reopened: bool = False, reminder: bool = False) -> Reply:
     """The ticket as staff see it in their group: #N, reason, who, question, what the bot said."""
     kb = knowledge.load()
-    text = kb.string(
+    prefix = kb.string("ui.staff.reopened") if reopened else (
+        kb.string("ui.staff.reminder") if reminder else "")
+    text = prefix + kb.string(
         "ui.staff.ticket", n=ticket.id,
         priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
@@ -79,6 +81,50 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
     if audio_path:
         meta["voice_path"] = audio_path
     return Reply(staff_chat, text, buttons=buttons, meta=meta)
+
+
+async def rate(s: AsyncSession, cadre: Cadre, data: str, now: datetime) -> str:
+    """A cadre's 1-5 rating of a staff answer (their own ticket only), stored once."""
+    kb = knowledge.load()
+    try:
+        _, number, value = data.split(":")
+        ticket, rating = await s.get(Ticket, int(number)), int(value)
+    except ValueError:
+        return kb.string("ui.rate.thanks")
+    if ticket is None or ticket.cadre_id != cadre.id or not 1 <= rating <= 5:
+        return kb.string("ui.rate.thanks")
+    if ticket.rating is None:
+        ticket.rating = rating
+        await repo.audit(s, "system", "ticket.rated", now, ticket_id=ticket.id,
+                         cadre_id=cadre.id, detail=str(rating))
+    return kb.string("ui.rate.thanks")
+
+
+async def answered_recently(s: AsyncSession, cadre_id: int, now: datetime, window: timedelta
+                            ) -> Ticket | None:
+    stmt = (select(Ticket).where(Ticket.cadre_id == cadre_id,
+                                 Ticket.status.in_(("answered", "closed")),
+                                 Ticket.first_response_at >= now - window)
+            .order_by(Ticket.id.desc()).limit(1))
+    return (await s.scalars(stmt)).first()
+
+
+async def needing_alert(s: AsyncSession, now: datetime, realert: timedelta
+                        ) -> list[tuple[Ticket, Cadre]]:
+    """Unclaimed emergencies every `realert`; other tickets once past their SLA, then daily."""
+    stmt = select(Ticket, Cadre).join(Cadre, Cadre.id == Ticket.cadre_id).where(
+        Ticket.status.in_(("open", "reopened", "claimed")))
+    due: list[tuple[Ticket, Cadre]] = []
+    for ticket, cadre in (await s.execute(stmt)).all():
+        last = ticket.last_alert_at or ticket.created_at
+        if ticket.priority >= Priority.URGENT:
+            if ticket.status != "claimed" and now - last >= realert:
+                due.append((ticket, cadre))
+        elif ticket.priority > Priority.LOW and ticket.sla_due_at and ticket.sla_due_at <= now \
+                and ticket.first_response_at is None and (
+                    ticket.last_alert_at is None or now - last >= timedelta(days=1)):
+            due.append((ticket, cadre))
+    return due
 
 
 async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int,

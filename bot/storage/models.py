@@ -190,6 +190,7 @@ class Ticket(Base):
     audio_path: Mapped[str | None] = mapped_column(String(255))
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
     rating: Mapped[int | None] = mapped_column(Integer)
+    rating_asked_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -127,10 +127,6 @@ class UpdateIdMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-router = Router(name=__name__)
-
-
-@router.callback_query()
 async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationService,
                       update_id: int | None) -> None:
     await query.answer()
@@ -138,7 +134,6 @@ async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationServi
     await deliver(service, sender(bot), replies)
 
 
-@router.message(F.voice | F.audio)
 async def on_voice(message: Message, bot: Bot, service: ConversationService,
                    update_id: int | None) -> None:
     media = message.voice or message.audio
@@ -147,11 +142,21 @@ async def on_voice(message: Message, bot: Bot, service: ConversationService,
     await deliver(service, sender(bot), await service.handle(msg))
 
 
-@router.message()
 async def on_message(message: Message, bot: Bot, service: ConversationService,
                      update_id: int | None) -> None:
     replies = await service.handle(incoming_from_message(message, update_id))
     await deliver(service, sender(bot), replies)
+
+
+def build_router() -> Router:
+    """A fresh router per dispatcher: a router can be attached to one dispatcher only."""
+    router = Router(name=__name__)
+    router.message.outer_middleware(UpdateIdMiddleware())
+    router.callback_query.outer_middleware(UpdateIdMiddleware())
+    router.callback_query.register(on_callback)
+    router.message.register(on_voice, F.voice | F.audio)
+    router.message.register(on_message)
+    return router
 
 
 def build_bot(settings: Settings, *, request_middlewares: tuple[BaseRequestMiddleware, ...] = ()
@@ -165,17 +170,17 @@ def build_bot(settings: Settings, *, request_middlewares: tuple[BaseRequestMiddl
 
 def build_dispatcher(service: ConversationService) -> Dispatcher:
     dp = Dispatcher(service=service)  # workflow data: handlers get `service` by name
-    router.message.outer_middleware(UpdateIdMiddleware())
-    router.callback_query.outer_middleware(UpdateIdMiddleware())
-    dp.include_router(router)
+    dp.include_router(build_router())
     return dp
 
 
 async def _flush_forever(service: ConversationService, bot: Bot) -> None:
+    """The outbox and the staff alerts, on a timer (aiogram has no job queue)."""
     while True:
         await asyncio.sleep(FLUSH_SECONDS)
         try:
             await flush(service, sender(bot))
+            await deliver(service, sender(bot), await service.tick_escalations())
         except Exception:  # logged; the outbox keeps the replies for the next pass
             log.exception("outbox flush failed")
 

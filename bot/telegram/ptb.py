@@ -34,6 +34,7 @@ from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable,
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
+ALERT_SECONDS = 30.0
 
 
 class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -142,6 +143,11 @@ async def flush_outbox(context: JunxiuContext) -> None:
     await flush(context.service, sender(context.bot))
 
 
+async def alert_staff(context: JunxiuContext) -> None:
+    """Emergency re-alerts and SLA reminders (their state is in the database)."""
+    await deliver(context.service, sender(context.bot), await context.service.tick_escalations())
+
+
 async def post_init(app: Application) -> None:
     service: ConversationService = app.bot_data["service"]
     await app.bot.delete_webhook()
@@ -169,6 +175,7 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         app.job_queue.run_repeating(flush_outbox, interval=FLUSH_SECONDS, first=FLUSH_SECONDS)
+        app.job_queue.run_repeating(alert_staff, interval=ALERT_SECONDS, first=ALERT_SECONDS)
     return app
 
 

@@ -172,6 +172,7 @@ def upgrade() -> None:
         sa.Column("audio_path", sa.String(length=255), nullable=True),
         sa.Column("staff_message_id", sa.BigInteger(), nullable=True),
         sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("rating_asked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,208 @@
+"""The staff desk: what staff do with tickets, from the Telegram staff group or the CLI.
+
+Every action is checked against the staff roster by the caller, recorded in the audit log,
+and produces Replies (to the cadre, to the staff group) that go through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import knowledge
+from bot import tickets
+from bot.messages import Button, Incoming, Reply
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.models import Account, Cadre, Staff, Ticket
+from junxiu_core import Priority
+
+COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp"}
+OPEN = ("open", "claimed", "reopened")
+RATING_SCALE = (1, 2, 3, 4, 5)
+
+
+class DeskError(Exception):
+    """A staff request that cannot be done; the message is shown to the staff member."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message to a cadre goes: their newest account."""
+
+    transport: str
+    chat_id: str
+
+
+def _s(key: str, **params: object) -> str:
+    return knowledge.load().string(key, **params)
+
+
+async def target_of(s: AsyncSession, cadre_id: int) -> Target | None:
+    stmt = (select(Account).where(Account.cadre_id == cadre_id)
+            .order_by(Account.id.desc()).limit(1))
+    account = (await s.scalars(stmt)).first()
+    return Target(account.transport, account.chat_id) if account else None
+
+
+async def ticket_or_fail(s: AsyncSession, number: int) -> Ticket:
+    ticket = await s.get(Ticket, number)
+    if ticket is None:
+        raise DeskError(_s("ui.staff.no_ticket", n=number))
+    return ticket
+
+
+def canned_replies() -> dict[str, str]:
+    kb = knowledge.load()
+    return {key.removeprefix("canned."): text for key, text in kb.strings.items()
+            if key.startswith("canned.")}
+
+
+async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, now: datetime,
+                settings: Settings) -> tuple[list[tuple[Target, Reply]], str]:
+    """Relay a staff answer to the cadre, ask once for a rating, mark the ticket answered."""
+    ticket = await ticket_or_fail(s, number)
+    if text.startswith(":"):
+        key = text[1:].strip()
+        text = canned_replies().get(key) or ""
+        if not text:
+            raise DeskError(_s("ui.staff.no_canned", key=key))
+    if not text.strip():
+        raise DeskError(_s("ui.staff.empty_reply"))
+    target = await target_of(s, ticket.cadre_id)
+    if target is None:
+        raise DeskError(_s("ui.staff.no_account", n=number))
+    out = [(target, Reply(target.chat_id, _s("ui.staff_reply", text=text.strip()),
+                          meta={"cadre_id": ticket.cadre_id}))]
+    if ticket.rating is None and ticket.rating_asked_at is None:
+        buttons = (tuple(Button(str(k), f"rate:{ticket.id}:{k}") for k in RATING_SCALE),)
+        out.append((target, Reply(target.chat_id, _s("ui.rate"), buttons=buttons,
+                                  meta={"cadre_id": ticket.cadre_id})))
+        ticket.rating_asked_at = now  # asked once, however many replies follow
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.assignee_id is None and actor is not None:
+        ticket.assignee_id = actor.user_id
+    ticket.status = "answered"
+    await repo.audit(s, _actor(actor), "ticket.reply", now, ticket_id=ticket.id,
+                     cadre_id=ticket.cadre_id, detail=text.strip()[:500])
+    return out, _s("ui.staff.replied", n=ticket.id)
+
+
+async def claim(s: AsyncSession, number: int, actor: Staff | None, now: datetime) -> str:
+    ticket = await ticket_or_fail(s, number)
+    if ticket.status == "closed":
+        raise DeskError(_s("ui.staff.already_closed", n=number))
+    if actor is not None:
+        ticket.assignee_id = actor.user_id
+    ticket.status = "claimed" if ticket.status in ("open", "reopened") else ticket.status
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now  # someone is on it: the emergency re-alerts stop
+    await repo.audit(s, _actor(actor), "ticket.claim", now, ticket_id=ticket.id)
+    return _s("ui.staff.claimed", n=ticket.id, name=actor.name if actor else "")
+
+
+async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, now: datetime
+                ) -> str:
+    ticket = await ticket_or_fail(s, number)
+    ticket.status = "closed"
+    ticket.closed_at = now
+    await repo.audit(s, _actor(actor), "ticket.close", now, ticket_id=ticket.id,
+                     detail=note or None)
+    return _s("ui.staff.closed", n=ticket.id)
+
+
+async def open_tickets(s: AsyncSession) -> Sequence[Ticket]:
+    stmt = (select(Ticket).where(Ticket.status.in_(OPEN))
+            .order_by(Ticket.priority.desc(), Ticket.created_at))
+    return (await s.scalars(stmt)).all()
+
+
+async def queue_text(s: AsyncSession, now: datetime) -> str:
+    rows = await open_tickets(s)
+    if not rows:
+        return _s("ui.staff.queue_empty")
+    lines = [_s("ui.staff.queue_head", count=len(rows))]
+    for t in rows:
+        overdue = t.sla_due_at is not None and t.sla_due_at < now
+        hours = (now - t.created_at).total_seconds() / 3600
+        lines.append(_s("ui.staff.queue_line", n=t.id,
+                        priority=tickets.PRIORITY_NAMES[Priority(t.priority)],
+                        reason=_reason(t.reason), status=_s(f"ui.status.{t.status}"),
+                        age=f"{hours:.1f}", overdue=_s("ui.staff.overdue") if overdue else ""))
+    return "\n".join(lines)
+
+
+async def ticket_text(s: AsyncSession, number: int) -> str:
+    t = await ticket_or_fail(s, number)
+    cadre = await s.get(Cadre, t.cadre_id)
+    lines = [_s("ui.staff.ticket_head", n=t.id, reason=_reason(t.reason),
+                status=_s(f"ui.status.{t.status}"),
+                name=(cadre.name if cadre else None) or _s("ui.staff.unnamed"),
+                phone=(cadre.phone if cadre else None) or "-")]
+    lines += [f"{'问' if m['direction'] == 'in' else '答'}：{m['text']}" for m in t.transcript]
+    if t.rating is not None:
+        lines.append(_s("ui.staff.rated", rating=t.rating))
+    return "\n".join(lines)
+
+
+def _reason(code: str) -> str:
+    return knowledge.load().strings.get(f"reason.{code}", code)
+
+
+def _actor(staff: Staff | None) -> str:
+    return f"staff:{staff.user_id}" if staff is not None else "cli"
+
+
+async def handle(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
+                 settings: Settings, staff_chat: str | None
+                 ) -> tuple[list[tuple[Target, Reply]], list[str]]:
+    """A staff member's command, button or reply-to-ticket. Returns messages to cadres and
+    the texts to answer the staff member with (in the chat they wrote from)."""
+    try:
+        if msg.callback_data:
+            action, _, number = msg.callback_data.partition(":")
+            if action == "claim":
+                return [], [await claim(s, int(number), staff, now)]
+            if action == "close":
+                return [], [await close(s, int(number), "", staff, now)]
+            return [], []
+        if msg.kind == "command":
+            return await _command(s, msg, staff, now, settings)
+        if msg.reply_to_message_id is not None and msg.text:
+            ticket = (await s.scalars(select(Ticket).where(
+                Ticket.staff_message_id == msg.reply_to_message_id))).first()
+            if ticket is not None:
+                out, ack = await reply(s, ticket.id, msg.text, staff, now, settings)
+                return out, [ack]
+        return [], []  # ordinary talk among staff: not for the bot
+    except DeskError as exc:
+        return [], [str(exc)]
+    except ValueError:
+        return [], [_s("ui.staff.usage")]
+
+
+async def _command(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
+                   settings: Settings) -> tuple[list[tuple[Target, Reply]], list[str]]:
+    args = msg.command_args.strip()
+    if msg.command == "reply":
+        number, _, text = args.partition(" ")
+        out, ack = await reply(s, int(number.lstrip("#")), text, staff, now, settings)
+        return out, [ack]
+    if msg.command == "claim":
+        return [], [await claim(s, int(args.lstrip("#")), staff, now)]
+    if msg.command == "close":
+        number, _, note = args.partition(" ")
+        return [], [await close(s, int(number.lstrip("#")), note.strip(), staff, now)]
+    if msg.command == "queue":
+        return [], [await queue_text(s, now)]
+    if msg.command == "ticket":
+        return [], [await ticket_text(s, int(args.lstrip("#")))]
+    if msg.command == "canned":
+        items = canned_replies()
+        return [], ["\n".join(f":{k}  {v}" for k, v in items.items()) or _s("ui.staff.usage")]
+    return [], [_s("ui.staff.usage")]
