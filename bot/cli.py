@@ -138,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--framework", choices=["ptb", "aiogram"], default="ptb")
     run.set_defaults(func=cmd_run)
 
+    from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk
 
     add_desk(sub)
+    add_checkin_parsers(sub)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")

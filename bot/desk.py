@@ -115,3 +115,86 @@ def add_parsers(sub: Any) -> None:
     close.add_argument("number", type=int)
     close.add_argument("note", nargs="*")
     tickets_parser.set_defaults(func=cmd_tickets)
+
+
+def cmd_checkins(args: argparse.Namespace) -> int:
+    """`junxiu checkins tick|report`: tick sends through the same Telegram settings as `run`."""
+    from bot import checkins
+
+    if args.checkins_command == "report":
+        async def build(s: AsyncSession, settings: Settings, now: datetime) -> str:
+            rows = await checkins.report(s, args.now or now, settings)
+            return checkins.report_csv(rows) if args.format == "csv" else \
+                checkins.report_text(rows)
+
+        return _run(build)
+    return asyncio.run(_tick(args.now))
+
+
+async def _tick(now: datetime | None) -> int:
+    from bot.app import build_app
+    from bot.telegram.delivery import deliver, paced
+
+    settings = Settings()
+    app = await build_app(settings, clock=(lambda: now) if now else _utc_now)
+    try:
+        result = await app.service.tick_checkins()
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())) or "nothing due"
+        print(f"check-ins: {counts}")
+        if settings.telegram_token is None:
+            print("JUNXIU_TELEGRAM_TOKEN is not set: messages wait in the outbox for the bot")
+            return 0
+        from telegram import Bot
+
+        from bot.telegram.ptb import sender
+
+        bot = Bot(settings.telegram_token.get_secret_value(),
+                  base_url=f"{settings.api_root}/bot",
+                  base_file_url=f"{settings.api_root}/file/bot")
+        async with bot:
+            sent = await deliver(app.service, paced(sender(bot), settings.send_per_second),
+                                 result.replies)
+        print(f"sent {sent} of {len(result.replies)}")
+        return 0
+    finally:
+        await app.close()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cmd_contacts(args: argparse.Namespace) -> int:
+    async def add(s: AsyncSession, settings: Settings, now: datetime) -> str:
+        record = dict(item.split("=", 1) for item in args.field) if args.field else None
+        return await staff.record_contact(s, args.cadre, args.kind, " ".join(args.note),
+                                          None, args.at or now, record)
+
+    return _run(add)
+
+
+def _iso_datetime(raw: str) -> datetime:
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def add_checkin_parsers(sub: Any) -> None:
+    checkins = sub.add_parser("checkins", help="the check-in scheduler and its report")
+    checkins_sub = checkins.add_subparsers(dest="checkins_command", required=True)
+    tick = checkins_sub.add_parser("tick", help="one pass: send what is due, raise alerts")
+    tick.add_argument("--now", type=_iso_datetime, help="ISO time (default: now)")
+    report = checkins_sub.add_parser("report", help="due, overdue, unreachable, 5/6 months")
+    report.add_argument("--format", choices=["text", "csv"], default="text")
+    report.add_argument("--now", type=_iso_datetime)
+    checkins.set_defaults(func=cmd_checkins)
+
+    contacts = sub.add_parser("contacts", help="record calls and visits")
+    contacts_sub = contacts.add_subparsers(dest="contacts_command", required=True)
+    add = contacts_sub.add_parser("add", help="a call or visit staff made")
+    add.add_argument("cadre", help="cadre id, phone or name")
+    add.add_argument("kind", choices=["电话", "上门", "call", "visit"])
+    add.add_argument("note", nargs="*")
+    add.add_argument("--at", type=_iso_datetime, help="when (default: now)")
+    add.add_argument("--field", action="append", metavar="KEY=VALUE",
+                     help="visit record fields (思想, 健康, 医疗, 爱好, 社交, 家庭, 生活, 建议)")
+    contacts.set_defaults(func=cmd_contacts)

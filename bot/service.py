@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
-from bot import staff, tickets
+from bot import checkins, staff, tickets
 from bot.dialogue import Context, Turn, step
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
@@ -178,6 +178,8 @@ class ConversationService:
                                                                     msg.callback_data):
             return Outcome([Reply(msg.chat_id, kb.string("ui.unsupported"))], "unsupported")
 
+        if (msg.callback_data or "").startswith("checkin:"):
+            return await self._checkin_answer(s, cadre, msg, now)
         if (msg.callback_data or "").startswith("rate:"):
             return Outcome([Reply(msg.chat_id, await tickets.rate(s, cadre, msg.callback_data,
                                                                    now))], "rating")
@@ -233,6 +235,23 @@ class ConversationService:
                                                   reminder=True))
                 await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
             return [await self._enqueue(s, TRANSPORT_TELEGRAM, r, now) for r in replies]
+
+    async def _checkin_answer(self, s: AsyncSession, cadre: Cadre, msg: Incoming,
+                              now: datetime) -> Outcome:
+        text, call = await checkins.answer(s, cadre, msg.callback_data or "", now)
+        replies = [Reply(msg.chat_id, text)]
+        if call:
+            ticket, created = await tickets.open_or_touch(
+                s, cadre, "checkin.call", Priority.NORMAL, question=text, bot_answer=text,
+                now=now, settings=self._settings)
+            if created and self._staff_chat:
+                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+        return Outcome(replies, "checkin.reply")
+
+    async def tick_checkins(self) -> checkins.TickResult:
+        """One pass of the check-in scheduler (the bot runs it on a timer; cron may too)."""
+        async with self._sessions.begin() as s:
+            return await checkins.tick(s, self._clock(), self._settings)
 
     async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> None:
         """Facts the cadre gave in answer to our question are kept for next time."""
@@ -338,9 +357,18 @@ class ConversationService:
 
     async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
                      permanent: bool = False) -> None:
+        now = self._clock()
         async with self._sessions.begin() as s:
-            await repo.mark_failed(s, delivery_id, error, self._clock(),
-                                   retry_after=retry_after, permanent=permanent)
+            delivery = await repo.mark_failed(s, delivery_id, error, now,
+                                              retry_after=retry_after, permanent=permanent)
+            cadre_id = delivery.payload.get("cadre_id") if delivery else None
+            if permanent and cadre_id is not None:
+                # Blocked, or never pressed Start: staff must phone instead.
+                cadre = await s.get(Cadre, cadre_id)
+                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now,
+                                                        self._staff_chat)
+                for reply in alert:
+                    await repo.enqueue(s, reply, TRANSPORT_TELEGRAM, now)
 
 
 def _with_delivery(reply: Reply, delivery_id: int) -> Reply:

@@ -31,6 +31,21 @@ class Settings(BaseSettings):
     flood_per_minute: int = 20
     send_retries: int = 5
 
+    # Check-ins (jilin §15, shanghai 5.8.2-5.8.3, 6.4.4).
+    checkin_monthly_days: int = 30  # ping a cadre with no contact for this long
+    checkin_reping_monthly_hours: float = 24
+    checkin_reping_daily_hours: float = 3
+    checkin_daily_hour: int = 9  # daily pings to those living alone, local time
+    quiet_start_hour: int = 21  # no pings from 21:00 …
+    quiet_end_hour: int = 8  # … to 08:00
+    warn_months: int = 5
+    pause_months: int = 6
+    # Sending pace under Telegram's limits (about 30/s overall, 1/s per chat).
+    send_per_second: float = 25.0
+    # Speech recognition for voice messages (none by default: no model ships here).
+    asr_backend: str | None = None
+    asr_model_path: str | None = None
+
     @property
     def api_root(self) -> str:
         return self.telegram_api_url.rstrip("/")

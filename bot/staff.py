@@ -14,14 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot import tickets
+from bot import checkins, tickets
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Staff, Ticket
 from junxiu_core import Priority
 
-COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp"}
+COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp", "checkins",
+            "contacted"}
+CONTACT_KINDS = {"电话": "call", "上门": "visit", "call": "call", "visit": "visit"}
 OPEN = ("open", "claimed", "reopened")
 RATING_SCALE = (1, 2, 3, 4, 5)
 
@@ -150,6 +152,22 @@ async def ticket_text(s: AsyncSession, number: int) -> str:
     return "\n".join(lines)
 
 
+async def record_contact(s: AsyncSession, key: str, kind: str, note: str,
+                         actor: Staff | None, now: datetime,
+                         record: dict | None = None) -> str:
+    """A call or visit staff made: counts for the monthly duty and the six-month rule."""
+    if not key or kind not in CONTACT_KINDS:
+        raise DeskError(_s("checkin.contacted.usage"))
+    cadre = await repo.find_cadre(s, key)
+    if cadre is None:
+        raise DeskError(_s("checkin.no_cadre", key=key))
+    await repo.record_contact(s, cadre, CONTACT_KINDS[kind], now,
+                              staff_id=actor.user_id if actor else None, note=note or None,
+                              record=record)
+    await repo.audit(s, _actor(actor), "contact.add", now, cadre_id=cadre.id, detail=kind)
+    return _s("checkin.recorded", name=cadre.name or cadre.id, kind=kind)
+
+
 def _reason(code: str) -> str:
     return knowledge.load().strings.get(f"reason.{code}", code)
 
@@ -202,6 +220,12 @@ async def _command(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
         return [], [await queue_text(s, now)]
     if msg.command == "ticket":
         return [], [await ticket_text(s, int(args.lstrip("#")))]
+    if msg.command == "checkins":
+        return [], [checkins.report_text(await checkins.report(s, now, settings))]
+    if msg.command == "contacted":
+        key, _, rest = args.partition(" ")
+        kind, _, note = rest.strip().partition(" ")
+        return [], [await record_contact(s, key, kind, note.strip(), staff, now)]
     if msg.command == "canned":
         items = canned_replies()
         return [], ["\n".join(f":{k}  {v}" for k, v in items.items()) or _s("ui.staff.usage")]

@@ -176,6 +176,17 @@ async def cadre_by_phone(s: AsyncSession, phone: str) -> Cadre | None:
     return (await s.scalars(select(Cadre).where(Cadre.phone == phone))).one_or_none()
 
 
+async def find_cadre(s: AsyncSession, key: str) -> Cadre | None:
+    """A cadre by id, phone or name (the name only if it is unique)."""
+    key = key.strip()
+    if key.isdigit() and len(key) < 7:
+        return await s.get(Cadre, int(key))
+    if key.isdigit():
+        return await cadre_by_phone(s, key)
+    rows = (await s.scalars(select(Cadre).where(Cadre.name == key).limit(2))).all()
+    return rows[0] if len(rows) == 1 else None
+
+
 async def cadre_by_invite(s: AsyncSession, code: str) -> Cadre | None:
     return (await s.scalars(select(Cadre).where(Cadre.invite_code == code))).one_or_none()
 

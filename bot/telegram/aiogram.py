@@ -181,6 +181,7 @@ async def _flush_forever(service: ConversationService, bot: Bot) -> None:
         try:
             await flush(service, sender(bot))
             await deliver(service, sender(bot), await service.tick_escalations())
+            await deliver(service, sender(bot), (await service.tick_checkins()).replies)
         except Exception:  # logged; the outbox keeps the replies for the next pass
             log.exception("outbox flush failed")
 

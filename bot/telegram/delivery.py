@@ -73,6 +73,34 @@ async def _failed(service: ConversationService, reply: Reply, error: str, *,
                              permanent=permanent)
 
 
-async def flush(service: ConversationService, send: Send) -> int:
-    """Send whatever is due in the outbox (after failures or a restart)."""
-    return await deliver(service, send, await service.due(TRANSPORT))
+def paced(send: Send, per_second: float, per_chat: float = PER_CHAT_INTERVAL) -> Send:
+    """Keep a burst (a check-in pass over thousands of cadres) under Telegram's limits: at most
+    `per_second` messages overall and one per `per_chat` seconds to any one chat."""
+    loop_time = asyncio.get_running_loop().time
+    state = {"next": 0.0}
+    last_in_chat: dict[str, float] = {}
+
+    async def send_paced(reply: Reply) -> int | None:
+        now = loop_time()
+        wait = max(state["next"] - now, last_in_chat.get(reply.chat_id, -1e9) + per_chat - now)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        start = loop_time()
+        state["next"] = start + 1.0 / per_second
+        last_in_chat[reply.chat_id] = start
+        return await send(reply)
+
+    return send_paced
+
+
+async def flush(service: ConversationService, send: Send, *, batch: int = 100) -> int:
+    """Send whatever is due in the outbox (after failures or a restart), batch by batch."""
+    total = 0
+    while True:
+        due = await service.due(TRANSPORT, limit=batch)
+        if not due:
+            return total
+        sent = await deliver(service, send, due)
+        total += sent
+        if sent == 0:
+            return total  # the rest failed and waits for its backoff

@@ -144,8 +144,10 @@ async def flush_outbox(context: JunxiuContext) -> None:
 
 
 async def alert_staff(context: JunxiuContext) -> None:
-    """Emergency re-alerts and SLA reminders (their state is in the database)."""
-    await deliver(context.service, sender(context.bot), await context.service.tick_escalations())
+    """Emergency re-alerts, SLA reminders and check-ins (their state is in the database)."""
+    service = context.service
+    await deliver(service, sender(context.bot), await service.tick_escalations())
+    await deliver(service, sender(context.bot), (await service.tick_checkins()).replies)
 
 
 async def post_init(app: Application) -> None:

@@ -1,0 +1,312 @@
+"""Keeping in touch (jilin §15, shanghai 5.8.2-5.8.3, 6.4.4): check-in pings, re-pings, staff
+alerts, and the 5- and 6-month flags. One `tick` is one pass; all state is in the database,
+so a pass run twice sends nothing twice and a restart loses nothing.
+
+The decisions are pure (`plan`), the pass applies them (`tick`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import knowledge
+from bot.messages import Button, Reply
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.models import Account, Cadre, CheckIn, Flag
+
+TELEGRAM = "telegram"
+OPEN = ("sent", "repinged")
+
+
+class Action(StrEnum):
+    PING = "ping"
+    REPING = "reping"
+    ALERT_NO_ANSWER = "alert_no_answer"
+    ALERT_UNREACHABLE = "alert_unreachable"
+    ANSWERED = "answered"
+    WARN_FIVE = "five_months"
+    FLAG_SIX = "six_months"
+
+
+@dataclass(frozen=True)
+class CadreState:
+    """What the planner needs to know about one cadre, read from the database."""
+
+    cadre_id: int
+    lives_alone: bool
+    last_contact: datetime | None
+    since: datetime  # when we started counting: last contact, else when they joined the roster
+    reachable: bool  # has a Telegram chat and has not blocked the bot
+    open_checkin: CheckIn | None
+    last_checkin_sent: datetime | None
+    flags: frozenset[tuple[str, datetime]]
+
+
+@dataclass(frozen=True)
+class Step:
+    action: Action
+    cadre_id: int
+    kind: str = "monthly"  # monthly | daily
+    checkin: CheckIn | None = None
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    for day in (moment.day, 30, 29, 28):  # 31 Jan + 1 month = 28/29 Feb
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise ValueError(moment)
+
+
+def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:
+    """What to do for one cadre now. Pure: a function of the state, the time and the policy."""
+    zone = ZoneInfo(settings.timezone)
+    local = now.astimezone(zone)
+    quiet = local.hour >= settings.quiet_start_hour or local.hour < settings.quiet_end_hour
+    steps: list[Step] = []
+
+    for months, action in ((settings.pause_months, Action.FLAG_SIX),
+                           (settings.warn_months, Action.WARN_FIVE)):
+        # Counted over every channel; jilin counts the sixth month itself (含), so flag at it.
+        # Only the highest threshold reached counts: no 5-month warning after a 6-month flag.
+        if now >= add_months(state.since, months):
+            if (action.value, state.since) not in state.flags:
+                steps.append(Step(action, state.cadre_id))
+            break
+
+    checkin = state.open_checkin
+    if checkin is not None:
+        if state.last_contact is not None and state.last_contact > checkin.sent_at:
+            return [*steps, Step(Action.ANSWERED, state.cadre_id, checkin.kind, checkin)]
+        wait = timedelta(hours=settings.checkin_reping_daily_hours if checkin.kind == "daily"
+                         else settings.checkin_reping_monthly_hours)
+        if checkin.status == "sent" and now - checkin.sent_at >= wait:
+            if not quiet:
+                steps.append(Step(Action.REPING, state.cadre_id, checkin.kind, checkin))
+        elif checkin.status == "repinged" and now - (checkin.repinged_at or now) >= wait:
+            steps.append(Step(Action.ALERT_NO_ANSWER, state.cadre_id, checkin.kind, checkin))
+        return steps
+
+    kind = _due_kind(state, now, local, settings)
+    if kind is None:
+        return steps
+    if not state.reachable:
+        # No Telegram, or blocked: straight onto the staff's list of people to phone.
+        return [*steps, Step(Action.ALERT_UNREACHABLE, state.cadre_id, kind)]
+    if not quiet:
+        steps.append(Step(Action.PING, state.cadre_id, kind))
+    return steps
+
+
+def _due_kind(state: CadreState, now: datetime, local: datetime, settings: Settings
+              ) -> str | None:
+    zone = local.tzinfo
+    today = local.date()
+    contacted_today = state.last_contact is not None and \
+        state.last_contact.astimezone(zone).date() == today
+    pinged_today = state.last_checkin_sent is not None and \
+        state.last_checkin_sent.astimezone(zone).date() == today
+    if state.lives_alone and not contacted_today and not pinged_today \
+            and local.hour >= settings.checkin_daily_hour:
+        return "daily"
+    month = timedelta(days=settings.checkin_monthly_days)
+    if now - state.since >= month and (state.last_checkin_sent is None
+                                       or now - state.last_checkin_sent >= month):
+        return "monthly"
+    return None
+
+
+# -- the pass -------------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    replies: list[Reply] = field(default_factory=list)  # pings and staff alerts, queued
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+async def load_states(s: AsyncSession) -> list[CadreState]:
+    cadres = (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()
+    accounts = {a.cadre_id: a for a in (await s.scalars(
+        select(Account).where(Account.transport == TELEGRAM))).all()}
+    open_checkins = {c.cadre_id: c for c in (await s.scalars(
+        select(CheckIn).where(CheckIn.status.in_(OPEN)))).all()}
+    last_sent: dict[int, datetime] = {}
+    for c in (await s.scalars(select(CheckIn))).all():
+        if c.cadre_id not in last_sent or c.sent_at > last_sent[c.cadre_id]:
+            last_sent[c.cadre_id] = c.sent_at
+    flags: dict[int, set[tuple[str, datetime]]] = {}
+    for f in (await s.scalars(select(Flag))).all():
+        flags.setdefault(f.cadre_id, set()).add((f.kind, f.since))
+    return [CadreState(
+        cadre_id=c.id, lives_alone=c.lives_alone, last_contact=c.last_contact_at,
+        since=c.last_contact_at or c.created_at,
+        reachable=c.id in accounts and not c.unreachable,
+        open_checkin=open_checkins.get(c.id), last_checkin_sent=last_sent.get(c.id),
+        flags=frozenset(flags.get(c.id, set()))) for c in cadres]
+
+
+async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult:
+    """One pass over the roster: decide, record, and queue what must be sent."""
+    result = TickResult()
+    staff_chat = str(settings.staff_chat_id) if settings.staff_chat_id is not None else None
+    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()}
+    accounts = {a.cadre_id: a for a in (await s.scalars(
+        select(Account).where(Account.transport == TELEGRAM))).all()}
+    for state in await load_states(s):
+        for step in plan(state, now, settings):
+            cadre = cadres[step.cadre_id]
+            result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
+            replies = await _apply(s, step, cadre, accounts.get(cadre.id), state, now,
+                                   staff_chat)
+            for reply in replies:
+                delivery = await repo.enqueue(s, reply, TELEGRAM, now)
+                result.replies.append(replace(reply, delivery_id=delivery.id))
+    return result
+
+
+async def _apply(s: AsyncSession, step: Step, cadre: Cadre, account: Account | None,
+                 state: CadreState, now: datetime, staff_chat: str | None) -> list[Reply]:
+    kb = knowledge.load()
+    days = (now - state.since).days
+    if step.action in (Action.PING, Action.REPING):
+        assert account is not None
+        if step.action == Action.PING:
+            checkin = CheckIn(cadre_id=cadre.id, kind=step.kind, status="sent", sent_at=now)
+            s.add(checkin)
+            await s.flush()
+        else:
+            checkin = step.checkin
+            checkin.status, checkin.repinged_at = "repinged", now
+        key = f"checkin.ping.{step.kind}" if step.action == Action.PING else "checkin.reping"
+        text = kb.string(key, name=cadre.name or "")
+        buttons = ((Button(kb.string("checkin.button.ok"), f"checkin:{checkin.id}:ok"),),
+                   (Button(kb.string("checkin.button.call"), f"checkin:{checkin.id}:call"),))
+        await repo.record_outbound(s, cadre.id, TELEGRAM, text, now, "checkin")
+        return [Reply(account.chat_id, text, buttons=buttons,
+                      meta={"cadre_id": cadre.id, "checkin_id": checkin.id})]
+    if step.action == Action.ANSWERED:
+        step.checkin.status, step.checkin.answered_at = "answered", state.last_contact
+        return []
+    if step.action == Action.ALERT_NO_ANSWER:
+        step.checkin.status, step.checkin.alerted_at = "alerted", now
+        return _staff_alert(staff_chat, "checkin.alert.no_answer", cadre, days)
+    if step.action == Action.ALERT_UNREACHABLE:
+        s.add(CheckIn(cadre_id=cadre.id, kind=step.kind, status="unreachable", sent_at=now,
+                      alerted_at=now))
+        return _staff_alert(staff_chat, "checkin.alert.unreachable", cadre, days)
+    # The 5- and 6-month flags, raised once per stretch of silence.
+    s.add(Flag(cadre_id=cadre.id, kind=step.action.value, since=state.since, raised_at=now))
+    await repo.audit(s, "system", f"flag.{step.action.value}", now, cadre_id=cadre.id,
+                     detail=f"{days} days without contact")
+    return _staff_alert(staff_chat, f"checkin.alert.{step.action.value}", cadre, days)
+
+
+def _staff_alert(staff_chat: str | None, key: str, cadre: Cadre, days: int) -> list[Reply]:
+    if staff_chat is None:
+        return []  # still recorded: it shows in `junxiu checkins report`
+    text = knowledge.load().string(key, name=cadre.name or "-", phone=cadre.phone or "-",
+                                   days=days, id=cadre.id)
+    return [Reply(staff_chat, text)]
+
+
+# -- answers and reports ---------------------------------------------------------------------
+
+
+async def answer(s: AsyncSession, cadre: Cadre, data: str, now: datetime) -> tuple[str, bool]:
+    """A press of 我很好 / 请工作人员联系我. Returns the reply and whether staff should call."""
+    kb = knowledge.load()
+    _, number, choice = [*data.split(":"), "", ""][:3]
+    checkin = await s.get(CheckIn, int(number)) if number.isdigit() else None
+    if checkin is not None and checkin.cadre_id == cadre.id and checkin.status in OPEN:
+        checkin.status, checkin.answered_at = "answered", now
+    await repo.record_contact(s, cadre, "checkin", now)
+    if choice == "call":
+        return kb.string("checkin.thanks.call"), True
+    return kb.string("checkin.thanks.ok"), False
+
+
+async def mark_unreachable(s: AsyncSession, cadre: Cadre | None, payload: dict, now: datetime,
+                           staff_chat: str | None) -> list[Reply]:
+    """A send to this cadre failed for good (403 or no chat): flag them for a phone call."""
+    if cadre is None or cadre.unreachable:
+        return []
+    cadre.unreachable = True
+    checkin_id = payload.get("checkin_id")
+    checkin = await s.get(CheckIn, checkin_id) if checkin_id else None
+    if checkin is not None:
+        checkin.status, checkin.alerted_at = "unreachable", now
+    await repo.audit(s, "system", "cadre.unreachable", now, cadre_id=cadre.id)
+    since = cadre.last_contact_at or cadre.created_at
+    return _staff_alert(staff_chat, "checkin.alert.unreachable", cadre, (now - since).days)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    cadre_id: int
+    name: str
+    phone: str
+    category: str  # due | overdue | unreachable | five_months | six_months
+    days: int
+
+
+async def report(s: AsyncSession, now: datetime, settings: Settings) -> list[ReportRow]:
+    """Who needs attention: due, overdue, unreachable, 5-month warnings, 6-month flags."""
+    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()}
+    rows: list[ReportRow] = []
+    for state in await load_states(s):
+        cadre = cadres[state.cadre_id]
+        days = (now - state.since).days
+        categories = []
+        if now >= add_months(state.since, settings.pause_months):
+            categories.append("six_months")
+        elif now >= add_months(state.since, settings.warn_months):
+            categories.append("five_months")
+        if not state.reachable:
+            categories.append("unreachable")
+        elif state.open_checkin is not None:
+            categories.append("overdue" if state.open_checkin.status == "repinged" else "due")
+        elif _due_kind(state, now, now.astimezone(ZoneInfo(settings.timezone)), settings):
+            categories.append("due")
+        rows += [ReportRow(cadre.id, cadre.name or "", cadre.phone or "", c, days)
+                 for c in categories]
+    return sorted(rows, key=lambda r: (CATEGORY_ORDER.index(r.category), -r.days))
+
+
+CATEGORY_ORDER = ("six_months", "five_months", "unreachable", "overdue", "due")
+
+
+def report_text(rows: Sequence[ReportRow]) -> str:
+    kb = knowledge.load()
+    if not rows:
+        return kb.string("checkin.report.empty")
+    lines = []
+    for category in CATEGORY_ORDER:
+        chosen = [r for r in rows if r.category == category]
+        if chosen:
+            lines.append(kb.string(f"checkin.report.{category}", count=len(chosen)))
+            lines += [f"  {r.name or r.cadre_id} {r.phone or '-'} {r.days}天" for r in chosen]
+    return "\n".join(lines)
+
+
+def report_csv(rows: Sequence[ReportRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["category", "cadre_id", "name", "phone", "days_since_contact"])
+    for r in rows:
+        writer.writerow([r.category, r.cadre_id, r.name, r.phone, r.days])
+    return out.getvalue()
+

@@ -1,0 +1,193 @@
+"""The conversation service without Telegram: storage first, multi-turn memory, hand-overs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+import knowledge
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.storage.db import make_sessions
+from bot.storage.models import Cadre, Message, Ticket
+from junxiu_core import Priority
+from tests.bot.conftest import Chat, Clock, staff_posts
+
+QUESTION = "我在吉林，退休的，医疗补助怎么算"
+AMOUNT = "十二万"
+SUBSIDY = "四万五千元"  # 吉林 退休: (10万-5万)×70% + (12万-10万)×50%
+
+
+def ui(key: str) -> str:
+    return knowledge.load().string(key)
+
+
+async def rows(app: App, model: type, *where) -> list:
+    async with make_sessions(app.engine)() as s:
+        return list((await s.scalars(select(model).where(*where).order_by(model.id))).all())
+
+
+async def only_cadre(app: App) -> Cadre:
+    [cadre] = await rows(app, Cadre)
+    return cadre
+
+
+# -- storage first ---------------------------------------------------------------------------
+
+
+async def test_inbound_is_stored_before_processing_and_answered_on_resume(
+        app: App, chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_step(*args, **kwargs):
+        raise RuntimeError("the process died while thinking")
+
+    monkeypatch.setattr("bot.service.step", broken_step)
+    with pytest.raises(RuntimeError):
+        await chat.say("吉林退休干部自付十二万能补多少")
+
+    [inbound] = await rows(app, Message)
+    assert (inbound.direction, inbound.text) == ("in", "吉林退休干部自付十二万能补多少")
+    assert inbound.processed_at is None
+
+    monkeypatch.undo()  # "restarted": the service finishes what it had stored
+    replies = await app.service.resume("console")
+    assert SUBSIDY in "\n".join(r.text for r in chat.mine(replies))
+    [inbound] = await rows(app, Message, Message.direction == "in")
+    assert inbound.processed_at is not None
+    assert await app.service.resume("console") == []
+
+
+async def test_a_redelivered_update_is_answered_once(app: App, chat: Chat) -> None:
+    first = await chat.send(chat.incoming("你好", update_id=77))
+    again = await chat.send(chat.incoming("你好", update_id=77))
+    assert first
+    assert again == []
+    assert len(await rows(app, Message, Message.direction == "in")) == 1
+
+
+# -- multi-turn ------------------------------------------------------------------------------
+
+
+async def test_a_missing_amount_is_asked_for_and_the_next_message_completes_it(
+        chat: Chat) -> None:
+    asked = await chat.answer(QUESTION)
+    assert ui("ask.amount") in asked
+    assert SUBSIDY not in asked
+
+    answered = await chat.answer(AMOUNT)
+    assert SUBSIDY in answered
+    assert "第二十条" in answered
+
+
+async def test_cancel_drops_the_pending_question(chat: Chat) -> None:
+    await chat.say(QUESTION)
+    assert await chat.answer("算了") == ui("ui.cancelled")
+    assert SUBSIDY not in await chat.answer(AMOUNT)
+
+
+async def test_repeat_says_the_last_answer_again(chat: Chat) -> None:
+    await chat.say(QUESTION)
+    answered = await chat.answer(AMOUNT)
+    assert await chat.answer("再说一遍") == answered
+
+
+async def test_asking_for_a_person_mid_question_opens_a_ticket_for_staff(
+        app: App, chat: Chat, settings: Settings) -> None:
+    await chat.say(QUESTION)
+    replies = await chat.say("转人工")
+
+    notice = knowledge.load().string("ui.ticket.opened", n=1, days=settings.sla_working_days)
+    assert notice in [r.text for r in chat.mine(replies)]  # the cadre hears the number
+    [post] = staff_posts(replies)
+    assert post.chat_id == "-100500"
+    assert "#1" in post.text
+    [ticket] = await rows(app, Ticket)
+    assert ticket.reason == "human_agent"
+    assert ticket.status == "open"
+    assert SUBSIDY not in await chat.answer(AMOUNT)  # the pending question was handed over
+
+
+async def test_a_pending_question_survives_a_restart(
+        app: App, chat: Chat, settings: Settings, clock: Clock,
+        update_ids: Iterator[int]) -> None:
+    await chat.say(QUESTION)
+    await app.close()
+
+    restarted = await build_app(settings, clock=clock)  # same database file
+    try:
+        after = Chat(restarted, clock, update_ids)
+        assert SUBSIDY in await after.answer(AMOUNT)
+    finally:
+        await restarted.close()
+
+
+async def test_a_pending_question_waits_hours_for_its_answer(chat: Chat, clock: Clock) -> None:
+    await chat.say(QUESTION)
+    clock.advance(hours=3)
+    assert SUBSIDY in await chat.answer(AMOUNT)
+
+
+async def test_a_pending_question_expires_after_the_window(
+        chat: Chat, clock: Clock, settings: Settings) -> None:
+    await chat.say(QUESTION)
+    clock.advance(hours=settings.pending_hours, minutes=1)
+    assert SUBSIDY not in await chat.answer(AMOUNT)
+
+
+# -- start -----------------------------------------------------------------------------------
+
+
+async def test_start_shows_the_menu_and_asks_a_new_cadre_for_the_region(
+        app: App, chat: Chat) -> None:
+    menu, region = chat.mine(await chat.command("start"))
+
+    assert menu.text == ui("ui.welcome")
+    labels = [label for row in menu.keyboard for label in row]
+    assert "找工作人员" in labels
+    assert menu.request_contact == ui("ui.share_phone")
+    assert region.text == ui("ask.region")
+    assert [b.data for row in region.buttons for b in row] == [
+        f"pick:{v}" for v in ui("ask.region.values").split()]
+
+
+async def test_the_region_picked_after_start_is_remembered(app: App, chat: Chat) -> None:
+    await chat.command("start")
+    await chat.press("pick:jilin")
+
+    assert (await only_cadre(app)).region == "jilin"
+    asked = await chat.answer("医疗补助怎么算")  # no need to ask the region again
+    assert ui("ask.region") not in asked
+    assert ui("ask.amount") in asked
+
+
+async def test_start_does_not_ask_the_region_twice(app: App, chat: Chat) -> None:
+    await chat.command("start")
+    await chat.press("pick:jilin")
+    [menu] = chat.mine(await chat.command("start"))
+    assert menu.text == ui("ui.welcome")
+
+
+# -- emergencies -----------------------------------------------------------------------------
+
+
+async def test_an_emergency_says_call_120_and_alerts_staff_at_once(
+        app: App, chat: Chat) -> None:
+    replies = await chat.say("我老伴摔倒了起不来")
+
+    assert "120" in chat.mine(replies)[0].text
+    [post] = staff_posts(replies)
+    assert "#1" in post.text
+    assert "我老伴摔倒了起不来" in post.text
+    [ticket] = await rows(app, Ticket)
+    assert (ticket.reason, ticket.priority) == ("emergency", int(Priority.URGENT))
+    assert ticket.sla_due_at - ticket.created_at <= timedelta(minutes=10)
+
+
+async def test_an_emergency_breaks_into_a_pending_question(app: App, chat: Chat) -> None:
+    await chat.say(QUESTION)
+    replies = await chat.say("我老伴摔倒了起不来")
+    assert "120" in chat.mine(replies)[0].text
+    assert staff_posts(replies)
+

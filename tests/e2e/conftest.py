@@ -1,0 +1,231 @@
+"""The real bot, in-process, polling the fake Bot API: once with python-telegram-bot and once
+with aiogram. `BotRunner` starts and stops it the way `junxiu run` does, and can restart it on
+the same database to show that nothing is lost in between."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.storage.db import make_sessions
+from tests.helpers.fake_bot_api import Call, FakeBotAPI
+
+FRAMEWORKS = ("ptb", "aiogram")
+CADRE = 4242  # a cadre's Telegram user id (and private chat id)
+STAFF_CHAT = -100777  # the staff group
+
+
+class _InFlight:
+    """aiogram runs each update as a task that stop_polling does not wait for; this outer
+    middleware counts them so a stop lets the running handlers finish, as PTB's stop does."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Callable[..., Awaitable[Any]], event: Any,
+                       data: dict[str, Any]) -> Any:
+        self.count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+
+class BotRunner:
+    """One bot process: the app (database, service) plus one framework polling the fake."""
+
+    def __init__(self, framework: str, api: FakeBotAPI, settings: Settings) -> None:
+        self.framework = framework
+        self.api = api
+        self.settings = settings
+        self.app: App | None = None
+        self._stop: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        assert self.app is not None, "the bot is not running"
+        return make_sessions(self.app.engine)
+
+    async def start(self) -> None:
+        assert self.app is None, "already running"
+        self.app = await build_app(self.settings)
+        starter = self._start_ptb if self.framework == "ptb" else self._start_aiogram
+        try:
+            self._stop = await starter(self.app)
+        except BaseException:
+            await self.app.close()
+            self.app = None
+            raise
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        try:
+            if self._stop is not None:
+                await self._stop()
+        finally:
+            self._stop = None
+            await self.app.close()
+            self.app = None
+
+    async def restart(self) -> None:
+        """A new process on the same database (and the same Bot API server)."""
+        await self.stop()
+        await self.start()
+
+    async def _start_ptb(self, app: App) -> Callable[[], Awaitable[None]]:
+        from bot.telegram.ptb import build_application
+
+        application = build_application(self.settings, app.service)
+        await application.initialize()
+        try:
+            await application.post_init(application)  # run_polling would call it
+            await application.start()
+            await application.updater.start_polling(poll_interval=0.0,
+                                                    timeout=dtm.timedelta(seconds=1))
+        except BaseException:
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+            raise
+
+        async def stop() -> None:
+            try:
+                if application.updater.running:
+                    await application.updater.stop()
+                if application.running:
+                    await application.stop()  # waits for the updates being handled
+            finally:
+                await application.shutdown()
+
+        return stop
+
+    async def _start_aiogram(self, app: App) -> Callable[[], Awaitable[None]]:
+        from aiogram.methods import DeleteWebhook
+
+        from bot.telegram.aiogram import (
+            _flush_forever,
+            build_bot,
+            build_dispatcher,
+            deliver,
+            flush,
+            sender,
+        )
+        from bot.telegram.delivery import TRANSPORT
+
+        bot = build_bot(self.settings)
+        dp = build_dispatcher(app.service)
+        in_flight = _InFlight()
+        dp.update.outer_middleware(in_flight)
+        service = app.service
+        try:  # what run_polling does before polling
+            await bot(DeleteWebhook())
+            await deliver(service, sender(bot), await service.resume(TRANSPORT))
+            await flush(service, sender(bot))
+        except BaseException:
+            await bot.session.close()
+            raise
+        flusher = asyncio.create_task(_flush_forever(service, bot))
+        polling = asyncio.create_task(
+            dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+
+        async def stop() -> None:
+            try:
+                await in_flight.wait_idle()
+                if not polling.done():
+                    with contextlib.suppress(RuntimeError):  # "Polling is not started" yet
+                        await dp.stop_polling()
+                try:
+                    await asyncio.wait_for(asyncio.shield(polling), 5)
+                except TimeoutError:
+                    polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+            finally:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
+                await bot.session.close()
+
+        return stop
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def e2e_settings(fake_api: FakeBotAPI, tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, telegram_token=fake_api.token,
+                    telegram_api_url=fake_api.url,
+                    database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+                    staff_chat_id=STAFF_CHAT)
+
+
+@pytest.fixture
+async def runner(framework: str, fake_api: FakeBotAPI, e2e_settings: Settings,
+                 monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotRunner]:
+    """The bot, started; stopped cleanly after the test."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else PTB warns on every RetryAfter/duration
+    fake_api.add_chat(STAFF_CHAT, chat_type="supergroup", title="军休所工作群")
+    bot = BotRunner(framework, fake_api, e2e_settings)
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _no_leftover_tasks() -> AsyncIterator[None]:
+    """Every test leaves the event loop as it found it (set up first, so checked last)."""
+    yield
+    current = asyncio.current_task()
+    for _ in range(50):  # transports close a few loop iterations after the server stops
+        left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not left:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"tasks left running: {left}")
+
+
+# -- reading what the bot sent ---------------------------------------------------------------
+
+
+def sends_to(api: FakeBotAPI, chat_id: int) -> list[Call]:
+    """Successful sendMessage calls to one chat, in order."""
+    return [c for c in api.calls("sendMessage") if c.ok and c.params.get("chat_id") == chat_id]
+
+
+async def replies_to(api: FakeBotAPI, push: Callable[[], Any], *, chat_id: int = CADRE,
+                     count: int = 1, timeout: float = 10.0) -> list[Call]:
+    """Push an update and wait for the next `count` messages the bot sends to `chat_id`."""
+    before = len(sends_to(api, chat_id))
+    push()
+    calls = await api.wait_for(
+        "sendMessage", lambda c: c.ok and c.params["chat_id"] == chat_id,
+        count=before + count, timeout=timeout)
+    return calls[before:]
+
+
+def inline_data(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
