@@ -203,16 +203,16 @@ async def _apply(s: AsyncSession, step: Step, cadre: Cadre, account: Account | N
         return []
     if step.action == Action.ALERT_NO_ANSWER:
         step.checkin.status, step.checkin.alerted_at = "alerted", now
-        return _staff_alert(staff_chat, "checkin.alert.no_answer", cadre, days)
+        return _staff_alert(staff_chat, "staff.checkin.alert.no_answer", cadre, days)
     if step.action == Action.ALERT_UNREACHABLE:
         s.add(CheckIn(cadre_id=cadre.id, kind=step.kind, status="unreachable", sent_at=now,
                       alerted_at=now))
-        return _staff_alert(staff_chat, "checkin.alert.unreachable", cadre, days)
+        return _staff_alert(staff_chat, "staff.checkin.alert.unreachable", cadre, days)
     # The 5- and 6-month flags, raised once per stretch of silence.
     s.add(Flag(cadre_id=cadre.id, kind=step.action.value, since=state.since, raised_at=now))
     await repo.audit(s, "system", f"flag.{step.action.value}", now, cadre_id=cadre.id,
                      detail=f"{days} days without contact")
-    return _staff_alert(staff_chat, f"checkin.alert.{step.action.value}", cadre, days)
+    return _staff_alert(staff_chat, f"staff.checkin.alert.{step.action.value}", cadre, days)
 
 
 def _staff_alert(staff_chat: str | None, key: str, cadre: Cadre, days: int) -> list[Reply]:
@@ -251,7 +251,8 @@ async def mark_unreachable(s: AsyncSession, cadre: Cadre | None, payload: dict, 
         checkin.status, checkin.alerted_at = "unreachable", now
     await repo.audit(s, "system", "cadre.unreachable", now, cadre_id=cadre.id)
     since = cadre.last_contact_at or cadre.created_at
-    return _staff_alert(staff_chat, "checkin.alert.unreachable", cadre, (now - since).days)
+    days = (now - since).days
+    return _staff_alert(staff_chat, "staff.checkin.alert.unreachable", cadre, days)
 
 
 @dataclass(frozen=True)
@@ -292,12 +293,12 @@ CATEGORY_ORDER = ("six_months", "five_months", "unreachable", "overdue", "due")
 def report_text(rows: Sequence[ReportRow]) -> str:
     kb = knowledge.load()
     if not rows:
-        return kb.string("checkin.report.empty")
+        return kb.string("staff.checkin.report.empty")
     lines = []
     for category in CATEGORY_ORDER:
         chosen = [r for r in rows if r.category == category]
         if chosen:
-            lines.append(kb.string(f"checkin.report.{category}", count=len(chosen)))
+            lines.append(kb.string(f"staff.checkin.report.{category}", count=len(chosen)))
             lines += [f"  {r.name or r.cadre_id} {r.phone or '-'} {r.days}天" for r in chosen]
     return "\n".join(lines)
 

@@ -157,15 +157,15 @@ async def record_contact(s: AsyncSession, key: str, kind: str, note: str,
                          record: dict | None = None) -> str:
     """A call or visit staff made: counts for the monthly duty and the six-month rule."""
     if not key or kind not in CONTACT_KINDS:
-        raise DeskError(_s("checkin.contacted.usage"))
+        raise DeskError(_s("staff.checkin.contacted.usage"))
     cadre = await repo.find_cadre(s, key)
     if cadre is None:
-        raise DeskError(_s("checkin.no_cadre", key=key))
+        raise DeskError(_s("staff.checkin.no_cadre", key=key))
     await repo.record_contact(s, cadre, CONTACT_KINDS[kind], now,
                               staff_id=actor.user_id if actor else None, note=note or None,
                               record=record)
     await repo.audit(s, _actor(actor), "contact.add", now, cadre_id=cadre.id, detail=kind)
-    return _s("checkin.recorded", name=cadre.name or cadre.id, kind=kind)
+    return _s("staff.checkin.recorded", name=cadre.name or cadre.id, kind=kind)
 
 
 def _reason(code: str) -> str:

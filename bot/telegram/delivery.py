@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from weakref import WeakKeyDictionary
 
 from bot.messages import Reply
 from bot.service import ConversationService
@@ -15,6 +16,11 @@ log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
 # Telegram's limit is about one message a second per chat; bursts to one chat are paced.
 PER_CHAT_INTERVAL = 1.0
+# Outbox rows this process is sending or has sent, per service. The periodic flush runs beside
+# the handlers: without this it re-sends a reply a handler is still sending (a 429 wait lasts
+# seconds) or has just sent, and the cadre gets the answer twice.
+_claims: WeakKeyDictionary[ConversationService, dict[int, None]] = WeakKeyDictionary()
+MAX_CLAIMS = 10_000
 
 
 class RetryLater(Exception):  # an outcome to act on, not our failure
@@ -44,30 +50,54 @@ async def deliver(service: ConversationService, send: Send, replies: Iterable[Re
     """
     sent = 0
     for reply in replies:
-        for _attempt in range(3):
-            try:
-                message_id = await send(reply)
-            except RetryLater as exc:
-                if exc.seconds <= 5:
-                    await asyncio.sleep(exc.seconds)
-                    continue
-                await _failed(service, reply, str(exc), retry_after=exc.seconds)
-            except Unreachable as exc:
-                log.warning("chat unreachable for delivery %s: %s", reply.delivery_id, exc)
-                await _failed(service, reply, f"unreachable: {exc}", permanent=True)
-            except Transient as exc:
-                log.warning("delivery %s failed, will retry: %s", reply.delivery_id, exc)
-                await _failed(service, reply, str(exc))
-            else:
-                sent += 1
-                if reply.delivery_id is not None:
-                    await service.delivered(reply.delivery_id, message_id)
-            break
+        if reply.delivery_id is not None and not _claim(service, reply.delivery_id):
+            continue  # another task of this process is sending it, or has sent it
+        try:
+            for _attempt in range(3):
+                try:
+                    message_id = await send(reply)
+                except RetryLater as exc:
+                    if exc.seconds <= 5:
+                        await asyncio.sleep(exc.seconds)
+                        continue
+                    await _failed(service, reply, str(exc), retry_after=exc.seconds)
+                except Unreachable as exc:
+                    log.warning("chat unreachable for delivery %s: %s", reply.delivery_id, exc)
+                    await _failed(service, reply, f"unreachable: {exc}", permanent=True)
+                except Transient as exc:
+                    log.warning("delivery %s failed, will retry: %s", reply.delivery_id, exc)
+                    await _failed(service, reply, str(exc))
+                else:
+                    sent += 1
+                    if reply.delivery_id is not None:
+                        await service.delivered(reply.delivery_id, message_id)
+                break
+            else:  # 429 on every attempt: left pending for the next flush
+                await _failed(service, reply, "retry after: attempts used up")
+        except BaseException:
+            _release(service, reply.delivery_id)
+            raise
     return sent
+
+
+def _claim(service: ConversationService, delivery_id: int) -> bool:
+    claims = _claims.setdefault(service, {})
+    if delivery_id in claims:
+        return False
+    claims[delivery_id] = None
+    if len(claims) > MAX_CLAIMS:  # the oldest are long marked sent in the outbox
+        del claims[next(iter(claims))]
+    return True
+
+
+def _release(service: ConversationService, delivery_id: int | None) -> None:
+    if delivery_id is not None:
+        _claims.get(service, {}).pop(delivery_id, None)
 
 
 async def _failed(service: ConversationService, reply: Reply, error: str, *,
                   retry_after: float | None = None, permanent: bool = False) -> None:
+    _release(service, reply.delivery_id)  # the next flush may try it again
     if reply.delivery_id is not None:
         await service.failed(reply.delivery_id, error, retry_after=retry_after,
                              permanent=permanent)

@@ -16,7 +16,7 @@ from junxiu_core import INTENTS, REGIONS, CadreProfile, answer
 
 TODAY = date(2026, 11, 22)
 FORBIDDEN = re.compile(r"[*_`#|\[\]{}<>%％≤≥~～→×&•·]|[\U0001f000-\U0001faff\u2600-\u27bf]")
-NOT_SPOKEN = ("ui.staff", "ui.console", "ui.menu.keyboard")
+NOT_SPOKEN = ("ui.staff", "staff.", "ui.console", "ui.menu.keyboard")
 EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "dev.jsonl"
 
 

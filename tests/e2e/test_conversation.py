@@ -3,6 +3,7 @@ polling the fake Bot API server. Each scenario runs once per framework."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from datetime import UTC, datetime
 
@@ -133,6 +134,25 @@ async def test_a_429_on_send_is_waited_out_and_the_reply_arrives(
     await fake_api.assert_no_call("sendMessage", lambda c: c is not delivered and c.ok,
                                   within=0.5)  # sent once, not again from the outbox
 
+
+
+@pytest.fixture
+def fast_outbox_flush(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The periodic outbox flush every 0.2 s instead of 5 s (set before the bot starts)."""
+    import bot.telegram.aiogram as aiogram_adapter
+    import bot.telegram.ptb as ptb_adapter
+
+    monkeypatch.setattr(ptb_adapter, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(aiogram_adapter, "FLUSH_SECONDS", 0.2)
+
+
+async def test_the_outbox_flush_does_not_resend_a_reply_held_up_by_a_429(
+        fast_outbox_flush: None, runner: BotRunner, fake_api: FakeBotAPI) -> None:
+    fake_api.fail_next("sendMessage", status=429, retry_after=1)
+    await replies_to(fake_api, lambda: fake_api.push_text(CADRE, "吉林退休自付十二万"))
+
+    await asyncio.sleep(0.6)  # a few more flushes
+    assert [c.status for c in fake_api.calls("sendMessage")] == [429, 200]
 
 async def test_a_restart_mid_conversation_keeps_the_pending_question(
         runner: BotRunner, fake_api: FakeBotAPI) -> None:
