@@ -11,11 +11,11 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
@@ -58,6 +58,11 @@ class Step:
     cadre_id: int
     kind: str = "monthly"  # monthly | daily
     checkin: CheckIn | None = None
+
+
+def _aware(moment: datetime) -> datetime:
+    # Aggregates bypass the column type, so SQLite hands back a naive (UTC) value.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -144,10 +149,9 @@ async def load_states(s: AsyncSession) -> list[CadreState]:
         select(Account).where(Account.transport == TELEGRAM))).all()}
     open_checkins = {c.cadre_id: c for c in (await s.scalars(
         select(CheckIn).where(CheckIn.status.in_(OPEN)))).all()}
-    last_sent: dict[int, datetime] = {}
-    for c in (await s.scalars(select(CheckIn))).all():
-        if c.cadre_id not in last_sent or c.sent_at > last_sent[c.cadre_id]:
-            last_sent[c.cadre_id] = c.sent_at
+    # The check-in table grows all year: ask for the latest per cadre, not every row.
+    latest = select(CheckIn.cadre_id, func.max(CheckIn.sent_at)).group_by(CheckIn.cadre_id)
+    last_sent = {cadre_id: _aware(at) for cadre_id, at in (await s.execute(latest)).all()}
     flags: dict[int, set[tuple[str, datetime]]] = {}
     for f in (await s.scalars(select(Flag))).all():
         flags.setdefault(f.cadre_id, set()).add((f.kind, f.since))

@@ -60,7 +60,7 @@ TEXT = {
     "line": "第{line}行：{reasons}",
     "no_header": "没有找到表头：第一行应有“姓名”（或 name）一列",
     "no_contact_column": "表头缺少“电话”或“Telegram ID”列（至少要有一列）",
-    "double_column": "表头里“{header}”出现了两次",
+    "double_column": "表头里“{first}”和“{second}”是同一列，请只留一列",
     "bad_type": "只能导入 .csv 或 .xlsx 文件（{name}）；旧的 .xls 请在 Excel/WPS 里另存为 .xlsx",
     "unreadable": "文件打不开：{error}",
     "empty": "文件里没有内容",
@@ -103,6 +103,7 @@ _REGION_WORDS = {"全国": "national", "国家": "national"}
 _SCIENTIFIC_RE = re.compile(r"^\d+(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE_RE = re.compile(r"0\d{9,11}|[2-9]\d{6,7}")  # with area code, or a local number
+_LOST_ZERO_RE = re.compile(r"[2-9]\d{8,10}")
 _PHONE_SPLIT_RE = re.compile(r"[/,，;；、|\n]|或")
 _DATE_RE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
@@ -269,7 +270,8 @@ def _find_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[dict[str, i
             if key is None:
                 continue  # extra columns (序号, 备注 …) are fine
             if key in columns:
-                raise RosterError(TEXT["double_column"].format(header=_text(cell)))
+                raise RosterError(TEXT["double_column"].format(
+                    first=_text(cells[columns[key]]), second=_text(cell)))
             columns[key] = i
         if "name" not in columns:
             continue
@@ -379,6 +381,8 @@ def _phone(value: Any) -> str | _Bad:
         digits = re.sub(r"^(?:00)?86", "", digits)
         if not digits.startswith(("0", "1")):
             digits = "0" + digits  # +86 631 5201234: the trunk 0 is dropped abroad
+    if isinstance(value, int | float) and _LOST_ZERO_RE.fullmatch(digits):
+        digits = "0" + digits  # a number cell drops the 0 of the area code (0631 → 631)
     if _MOBILE_RE.fullmatch(digits) or _LANDLINE_RE.fullmatch(digits):
         return digits
     return _Bad(TEXT["phone_bad"].format(raw=raw))
@@ -788,3 +792,25 @@ async def _with_sessions(use: Any) -> Any:
         return await use(make_sessions(engine))
     finally:
         await engine.dispose()
+
+
+def cmd_cadres(args: argparse.Namespace) -> int:
+    """`junxiu cadres import FILE | list [--all] | show KEY`."""
+    commands = {"import": cmd_cadres_import, "list": cmd_cadres_list, "show": cmd_cadres_show}
+    return commands[args.cadres_command](args)
+
+
+def add_parsers(sub: Any) -> None:
+    """The `cadres` subcommands, for bot.cli.build_parser (as bot.desk.add_parsers)."""
+    cadres = sub.add_parser("cadres", help="the cadre roster: import, list, show")
+    cadres_sub = cadres.add_subparsers(dest="cadres_command", required=True)
+    imp = cadres_sub.add_parser(
+        "import", help="import the roster from .csv/.xlsx (exit 1 if rows were rejected)")
+    imp.add_argument("file", help="姓名, 电话, Telegram ID, 地区, 离休退休, 职级, 出生日期, 独居, "
+                                  "立功受奖, 最近联系日期 (or the English names)")
+    listing = cadres_sub.add_parser("list", help="roster cadres, phones masked")
+    listing.add_argument("--all", action="store_true",
+                         help="also those who wrote to the bot but are not on the roster")
+    show = cadres_sub.add_parser("show", help="one cadre by id, phone, invite code or name")
+    show.add_argument("key")
+    cadres.set_defaults(func=cmd_cadres)

@@ -4,12 +4,13 @@ the console). Inbound messages are stored before anything else; replies go throu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,9 @@ from bot.storage import repo
 from bot.storage.models import Cadre, Message
 from intents import understand
 from junxiu_core import CadreProfile, Priority
+
+if TYPE_CHECKING:
+    from bot.voice.tts import Synthesizer
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +52,15 @@ class Outcome:
 
 class ConversationService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
-                 clock: Clock, *, audio_dir: Path | None = None) -> None:
+                 clock: Clock, *, audio_dir: Path | None = None,
+                 synthesizer: Synthesizer | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
         self._zone = ZoneInfo(settings.timezone)
         self._audio_dir = audio_dir or Path("var") / "audio"
+        self._synthesizer = synthesizer
+        self._locks: dict[int | None, asyncio.Lock] = {}
 
     def now(self) -> datetime:
         return self._clock()
@@ -77,15 +84,32 @@ class ConversationService:
                 return []
             cadre = await s.get(Cadre, account.cadre_id)
             await repo.record_contact(s, cadre, "message", msg.at)
-            inbound_id = inbound.id
+            inbound_id, cadre_id = inbound.id, cadre.id
+            if await self._flooding(s, cadre_id):
+                # Stored, not dropped: answered by `resume` at the allowed pace.
+                if await repo.deferred_count(s, cadre_id) == 1:
+                    notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
+                    return await self._queue(s, cadre, msg.transport, Outcome([notice]),
+                                             self._clock())
+                return []
         return await self._process(inbound_id, msg)
 
+    async def _flooding(self, s: AsyncSession, cadre_id: int) -> bool:
+        since = self._clock() - timedelta(minutes=1)
+        return await repo.processed_since(s, cadre_id, since) >= self._settings.flood_per_minute
+
     async def resume(self, transport: str) -> list[Reply]:
-        """After a crash: finish every stored inbound message that has no reply yet."""
+        """Finish every stored inbound message without a reply: after a crash, and for
+        messages deferred by flood control (each cadre at the allowed pace)."""
         async with self._sessions() as s:
-            pending = [(m.id, _replay(m)) for m in await repo.unprocessed_inbound(s, transport)]
+            pending = [(m.id, m.cadre_id, _replay(m))
+                       for m in await repo.unprocessed_inbound(s, transport)]
         replies: list[Reply] = []
-        for inbound_id, msg in pending:
+        for inbound_id, cadre_id, msg in pending:
+            if cadre_id is not None:
+                async with self._sessions() as s:
+                    if await self._flooding(s, cadre_id):
+                        continue
             replies += await self._process(inbound_id, msg)
         return replies
 
@@ -135,6 +159,13 @@ class ConversationService:
                               delivery.id)
 
     async def _process(self, inbound_id: int, msg: Incoming) -> list[Reply]:
+        async with self._sessions() as s:
+            cadre_id = (await s.get(Message, inbound_id)).cadre_id
+        # One message at a time per cadre: the conversation state is read, then written.
+        async with self._locks.setdefault(cadre_id, asyncio.Lock()):
+            return await self._process_locked(inbound_id, msg)
+
+    async def _process_locked(self, inbound_id: int, msg: Incoming) -> list[Reply]:
         now = self._clock()
         async with self._sessions.begin() as s:
             inbound = await s.get(Message, inbound_id)
@@ -142,9 +173,33 @@ class ConversationService:
                 return []
             cadre = await s.get(Cadre, inbound.cadre_id)
             outcome = await self._decide(s, cadre, msg, now)
+            if cadre.voice_replies:
+                outcome = await self._spoken(outcome, msg.chat_id, now)
             inbound.intent = outcome.intent
             inbound.processed_at = now
             return await self._queue(s, cadre, msg.transport, outcome, now)
+
+    async def _spoken(self, outcome: Outcome, chat_id: str, now: datetime) -> Outcome:
+        """Add a voice note to each reply to the cadre; text alone if speech is unavailable."""
+        if self._synthesizer is None:
+            return outcome
+        spoken = []
+        for reply in outcome.replies:
+            if reply.chat_id != chat_id:
+                spoken.append(reply)
+                continue
+            try:  # espeak-ng and the encoder are CPU work: keep the event loop free
+                audio = await asyncio.to_thread(self._synthesizer.synthesize, reply.text)
+            except Exception:
+                log.exception("speech synthesis failed; sending text only")
+                spoken.append(reply)
+                continue
+            self._audio_dir.mkdir(parents=True, exist_ok=True)
+            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(spoken)}.ogg"
+            path.write_bytes(audio)
+            spoken.append(replace(reply, voice=audio,
+                                  meta={**reply.meta, "voice_path": str(path)}))
+        return replace(outcome, replies=spoken)
 
     async def _queue(self, s: AsyncSession, cadre: Cadre | None, transport: str,
                      outcome: Outcome, now: datetime) -> list[Reply]:
@@ -168,6 +223,13 @@ class ConversationService:
         kb = knowledge.load()
         if msg.command == "start":
             return await self._start(s, cadre, msg)
+        if msg.command == "voice" or (msg.text and _is_voice_toggle(msg.text)):
+            cadre.voice_replies = not cadre.voice_replies
+            cadre.updated_at = now
+            key = "ui.voice.on" if cadre.voice_replies else "ui.voice.off"
+            if cadre.voice_replies and self._synthesizer is None:
+                key = "ui.voice.unavailable"
+            return Outcome([Reply(msg.chat_id, kb.string(key))], "voice.toggle")
         if msg.command == "help" or msg.command == "menu":
             return Outcome([self._menu_reply(msg.chat_id, kb.string("ui.menu"))], "help")
         if msg.kind == "contact":
@@ -373,6 +435,10 @@ class ConversationService:
 
 def _with_delivery(reply: Reply, delivery_id: int) -> Reply:
     return replace(reply, delivery_id=delivery_id)
+
+
+def _is_voice_toggle(text: str) -> bool:
+    return text.strip(" ,.!?，。！？") in knowledge.load().string("ui.words.voice").split()
 
 
 def _choice(callback_data: str | None) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -170,6 +170,20 @@ async def unprocessed_inbound(s: AsyncSession, transport: str) -> Sequence[Messa
                    Message.processed_at.is_(None))
             .order_by(Message.id))
     return (await s.scalars(stmt)).all()
+
+
+async def processed_since(s: AsyncSession, cadre_id: int, since: datetime) -> int:
+    stmt = select(func.count()).select_from(Message).where(
+        Message.cadre_id == cadre_id, Message.direction == "in",
+        Message.processed_at >= since)
+    return int(await s.scalar(stmt) or 0)
+
+
+async def deferred_count(s: AsyncSession, cadre_id: int) -> int:
+    stmt = select(func.count()).select_from(Message).where(
+        Message.cadre_id == cadre_id, Message.direction == "in",
+        Message.processed_at.is_(None))
+    return int(await s.scalar(stmt) or 0)
 
 
 async def cadre_by_phone(s: AsyncSession, phone: str) -> Cadre | None:

@@ -179,6 +179,7 @@ async def _flush_forever(service: ConversationService, bot: Bot) -> None:
     while True:
         await asyncio.sleep(FLUSH_SECONDS)
         try:
+            await deliver(service, sender(bot), await service.resume(TRANSPORT))
             await flush(service, sender(bot))
             await deliver(service, sender(bot), await service.tick_escalations())
             await deliver(service, sender(bot), (await service.tick_checkins()).replies)

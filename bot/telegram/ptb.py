@@ -140,6 +140,8 @@ async def on_error(update: object, context: JunxiuContext) -> None:
 
 
 async def flush_outbox(context: JunxiuContext) -> None:
+    """Deferred messages (flood control) and replies waiting after a failure."""
+    await deliver(context.service, sender(context.bot), await context.service.resume(TRANSPORT))
     await flush(context.service, sender(context.bot))
 
 

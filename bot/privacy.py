@@ -1,0 +1,80 @@
+"""One cadre's personal data: everything we hold (`cadres export`) and erasure (`cadres forget`),
+as personal-information rules (GB/T 35273, cited by DB31/T 1044 4.5.5) expect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage import repo
+from bot.storage.models import (
+    Account,
+    AuditEntry,
+    Cadre,
+    CheckIn,
+    Contact,
+    Conversation,
+    Delivery,
+    Flag,
+    Message,
+    Ticket,
+)
+
+
+def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+async def export(s: AsyncSession, cadre_id: int) -> dict[str, Any] | None:
+    """Everything stored about one cadre, as plain JSON-ready data."""
+    cadre = await s.get(Cadre, cadre_id)
+    if cadre is None:
+        return None
+
+    async def rows(model: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+        found = (await s.scalars(select(model).where(model.cadre_id == cadre_id)
+                                 .order_by(model.id))).all()
+        return [_row(r, fields) for r in found]
+
+    return {
+        "cadre": _row(cadre, ("id", "name", "phone", "region", "status", "rank", "birth_date",
+                              "lives_alone", "merits", "merits_text", "on_roster",
+                              "voice_replies", "last_contact_at", "created_at")),
+        "accounts": await rows(Account, ("transport", "external_id", "first_name",
+                                         "created_at")),
+        "messages": await rows(Message, ("direction", "kind", "text", "intent", "created_at")),
+        "tickets": await rows(Ticket, ("id", "reason", "status", "question", "bot_answer",
+                                       "rating", "created_at", "closed_at")),
+        "contacts": await rows(Contact, ("kind", "note", "record", "at")),
+        "checkins": await rows(CheckIn, ("kind", "status", "sent_at", "answered_at")),
+        "flags": await rows(Flag, ("kind", "since", "raised_at")),
+    }
+
+
+async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cli") -> bool:
+    """Erase one cadre's personal data. Tickets stay as anonymous counts for the records."""
+    cadre = await s.get(Cadre, cadre_id)
+    if cadre is None:
+        return False
+    message_ids = select(Message.id).where(Message.cadre_id == cadre_id)
+    await s.execute(update(Delivery).where(Delivery.message_id.in_(message_ids))
+                    .values(message_id=None, payload={"text": ""}, status="failed"))
+    await s.execute(update(Ticket).where(Ticket.cadre_id == cadre_id).values(
+        question=None, bot_answer=None, transcript=[], audio_path=None))
+    await s.execute(update(AuditEntry).where(AuditEntry.cadre_id == cadre_id)
+                    .values(detail=None))
+    for model in (Message, Contact, CheckIn, Flag, Conversation, Account):
+        await s.execute(delete(model).where(model.cadre_id == cadre_id))
+    for name in ("name", "phone", "birth_date", "merits_text", "invite_code",
+                 "last_contact_at"):
+        setattr(cadre, name, None)
+    cadre.merits, cadre.on_roster, cadre.updated_at = [], False, now
+    await repo.audit(s, actor, "cadre.forget", now, cadre_id=cadre_id)
+    return True
