@@ -140,9 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk
+    from bot.roster import add_parsers as add_roster
 
     add_desk(sub)
     add_checkin_parsers(sub)
+    add_roster(sub)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")

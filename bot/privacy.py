@@ -78,3 +78,39 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
     cadre.merits, cadre.on_roster, cadre.updated_at = [], False, now
     await repo.audit(s, actor, "cadre.forget", now, cadre_id=cadre_id)
     return True
+
+
+def cmd_export(args: Any) -> int:
+    import json
+
+    from bot.desk import _run
+
+    async def work(s: AsyncSession, settings: Any, now: datetime) -> str:
+        data = await export(s, args.id)
+        if data is None:
+            raise _missing(args.id)
+        await repo.audit(s, "cli", "cadre.export", now, cadre_id=args.id)
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+    return _run(work)
+
+
+def cmd_forget(args: Any) -> int:
+    from bot.desk import _run
+
+    async def work(s: AsyncSession, settings: Any, now: datetime) -> str:
+        if not args.yes:
+            if await s.get(Cadre, args.id) is None:
+                raise _missing(args.id)
+            return f"would erase cadre {args.id}'s personal data; run again with --yes"
+        if not await forget(s, args.id, now):
+            raise _missing(args.id)
+        return f"cadre {args.id}: personal data erased"
+
+    return _run(work)
+
+
+def _missing(cadre_id: int) -> Exception:
+    from bot.staff import DeskError
+
+    return DeskError(f"no cadre {cadre_id}")

@@ -796,7 +796,10 @@ async def _with_sessions(use: Any) -> Any:
 
 def cmd_cadres(args: argparse.Namespace) -> int:
     """`junxiu cadres import FILE | list [--all] | show KEY`."""
-    commands = {"import": cmd_cadres_import, "list": cmd_cadres_list, "show": cmd_cadres_show}
+    from bot.privacy import cmd_export, cmd_forget
+
+    commands = {"import": cmd_cadres_import, "list": cmd_cadres_list, "show": cmd_cadres_show,
+                "export": cmd_export, "forget": cmd_forget}
     return commands[args.cadres_command](args)
 
 
@@ -813,4 +816,9 @@ def add_parsers(sub: Any) -> None:
                          help="also those who wrote to the bot but are not on the roster")
     show = cadres_sub.add_parser("show", help="one cadre by id, phone, invite code or name")
     show.add_argument("key")
+    export = cadres_sub.add_parser("export", help="everything stored about one cadre, as JSON")
+    export.add_argument("id", type=int)
+    forget = cadres_sub.add_parser("forget", help="erase one cadre's personal data")
+    forget.add_argument("id", type=int)
+    forget.add_argument("--yes", action="store_true", help="do it (otherwise only say what)")
     cadres.set_defaults(func=cmd_cadres)
