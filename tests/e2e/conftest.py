@@ -120,22 +120,15 @@ class BotRunner:
     async def _start_aiogram(self, app: App) -> Callable[[], Awaitable[None]]:
         from aiogram.methods import DeleteWebhook
 
-        from bot.telegram.aiogram import (
-            _flush_forever,
-            build_bot,
-            build_dispatcher,
-            deliver,
-            flush,
-            sender,
-        )
-        from bot.telegram.delivery import TRANSPORT
+        from bot.telegram.aiogram import _flush_forever, build_bot, build_dispatcher, sender
+        from bot.telegram.delivery import TRANSPORT, deliver, flush
 
         bot = build_bot(self.settings)
         dp = build_dispatcher(app.service)
         in_flight = _InFlight()
         dp.update.outer_middleware(in_flight)
         service = app.service
-        try:  # what run_polling does before polling
+        try:  # what run_polling does before polling (and its outbox timer below)
             await bot(DeleteWebhook())
             await deliver(service, sender(bot), await service.resume(TRANSPORT))
             await flush(service, sender(bot))

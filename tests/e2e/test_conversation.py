@@ -172,11 +172,12 @@ async def test_asking_for_a_person_posts_a_ticket_to_the_staff_group(
     [post] = await replies_to(fake_api, lambda: fake_api.push_text(CADRE, "转人工"),
                               chat_id=STAFF_CHAT)
 
-    assert post.params["text"].startswith("#1")
+    assert "#1" in post.params["text"]
     assert "转人工" in post.params["text"]
     assert {"claim:1", "close:1"} <= set(inline_data(post))
     await fake_api.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] == CADRE
-                            and ui("ui.ticket.opened", n=1, days=2) in c.params["text"])
+                            and ui("ui.ticket.opened", n=1, days=runner.settings.sla_working_days)
+                            in c.params["text"])
     async with runner.sessions() as s:
         ticket = (await s.scalars(select(Ticket))).one()
     assert ticket.reason == "human_agent"
