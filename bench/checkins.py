@@ -198,14 +198,18 @@ async def load(app: App) -> dict[str, list[Any]]:
         }
 
 
-def months_between(start: datetime, end: datetime) -> list[tuple[int, int]]:
-    first, last = start.astimezone(ZONE), (end - timedelta(seconds=1)).astimezone(ZONE)
+def full_months(start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """The local calendar months lying wholly inside [start, end)."""
     months = []
-    y, m = first.year, first.month
-    while (y, m) <= (last.year, last.month):
+    first = start.astimezone(ZONE)
+    y, m = (first.year, first.month) if first.day == 1 and first.hour == 0 else \
+        (first.year + first.month // 12, first.month % 12 + 1)
+    while True:
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        if datetime(ny, nm, 1, tzinfo=ZONE) > end:
+            return months
         months.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
+        y, m = ny, nm
 
 
 def verify(sim: Simulation, rows: dict[str, list[Any]]) -> dict[str, Any]:
@@ -232,6 +236,8 @@ def verify(sim: Simulation, rows: dict[str, list[Any]]) -> dict[str, Any]:
             escalated_days[c.cadre_id].add(local_day(c.alerted_at))
         if c.kind == "daily":
             pinged_days[c.cadre_id].add(local_day(c.sent_at))
+            if c.repinged_at is not None:
+                pinged_days[c.cadre_id].add(local_day(c.repinged_at))
         was_pinged = not (c.status == "unreachable" and c.alerted_at == c.sent_at)
         quiet_db += was_pinged and quiet(c.sent_at, settings)
         quiet_db += c.repinged_at is not None and quiet(c.repinged_at, settings)
@@ -244,7 +250,7 @@ def verify(sim: Simulation, rows: dict[str, list[Any]]) -> dict[str, Any]:
             flags_by_stretch[(f.cadre_id, f.since)] += 1
             flag_rows[(f.cadre_id, f.since)].append(f)
 
-    months = months_between(START, sim.end)
+    months = full_months(START, sim.end)
     monthly_violations: list[dict[str, Any]] = []
     for cadre in rows["cadres"]:
         for month in months:

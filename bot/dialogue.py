@@ -23,6 +23,7 @@ INTERRUPTS = {"emergency", "human_agent", "complaint"}
 CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
            "out_of_scope", "help"}
 MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
+REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept in the profile
 
 
 class State(StrEnum):
@@ -109,8 +110,8 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
                         prompt=follow_up.question, last_intent=memory.last_intent,
                         last_slots=memory.last_slots,
                         expires_at=ctx.now + ctx.pending_for)
-        return Turn(follow_up.question, memory, u.intent, options=follow_up.options,
-                    values=values)
+        return Turn(spoken_choices(follow_up.question, follow_up.options), memory, u.intent,
+                    options=follow_up.options, values=values)
     return _answer(u.intent, u.slots, u, ctx, memory)
 
 
@@ -125,14 +126,26 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
     slot = memory.pending_slot or ""
     found = _slot_from(slot, value, u.slots)
     if found is None:
-        return None if _is_new_question(u) else _reask(memory, u, ctx)
+        if _is_new_question(u):
+            return None
+        if u.slots:  # "我是退休的" while we wait for the amount: keep it, ask again kindly
+            slots = {**memory.slots, **jsonable(u.slots)}
+            turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
+            return replace(turn, learned=_own_facts(u.slots))
+        return _reask(memory, u, ctx)
     if slot == "region" and found == "other":
         # A region with no rules here is a question for staff (DB31/T 1044 5.11.2).
         return _answer("policy.other", memory.slots, u, ctx, _idle(memory))
     slots = {**memory.slots, **u.slots, slot: found}
-    learned = {slot: found} if slot in {"region", "status", "rank"} else {}
+    learned = {slot: found} if slot in REMEMBERED else {}
     turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
     return replace(turn, learned={**turn.learned, **learned})
+
+
+def _own_facts(slots: dict[str, Any]) -> dict[str, Any]:
+    """Facts a cadre states about themselves that are worth keeping for the next question.
+    Only the region: status or rank in a sentence may be a relative's ("我父亲是离休干部")."""
+    return {k: v for k, v in slots.items() if k == "region"}
 
 
 def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any]) -> Any:
@@ -161,7 +174,10 @@ def _reask(memory: Memory, u: Understanding, ctx: Context) -> Turn:
         turn = _answer("human_agent", memory.slots, u, ctx, _idle(memory))
         return replace(turn, escalation=Escalation("intent.unclear", Priority.NORMAL))
     memory = replace(memory, retries=memory.retries + 1)
-    text = knowledge.load().string("ui.reask") + (memory.prompt or "")
+    prompt = memory.prompt or ""
+    if memory.state == State.AWAITING_CHOICE:
+        prompt = spoken_choices(prompt, memory.options)
+    text = knowledge.load().string("ui.reask") + prompt
     return Turn(text, memory, "reask", options=memory.options, values=memory.values)
 
 
@@ -181,7 +197,18 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
     return Turn(text, memory, intent, decision,
                 options=follow_up.options if follow_up else (),
                 values=follow_up.values if follow_up else (),
-                escalation=decision.escalation)
+                escalation=decision.escalation, learned=_own_facts(u.slots))
+
+
+def spoken_choices(question: str, options: tuple[str, ...]) -> str:
+    """The choices in the text as well as on the buttons, for someone listening."""
+    if not options:
+        return question
+    kb = knowledge.load()
+    numbered = kb.string("ui.choices.joiner").join(
+        kb.string("ui.choices.item", n=n, label=label)
+        for n, label in zip(kb.string("ui.choices.numbers").split(), options, strict=False))
+    return f"{question}{numbered}。"
 
 
 def _idle(memory: Memory) -> Memory:

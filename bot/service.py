@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Cadre, Message
 from intents import understand
-from junxiu_core import CadreProfile, Priority
+from junxiu_core import REGIONS, CadreProfile, Priority
 
 if TYPE_CHECKING:
     from bot.voice.tts import Synthesizer
@@ -256,10 +256,19 @@ class ConversationService:
                       timedelta(hours=self._settings.pending_hours))
         turn = step(memory, u, ctx, choice=choice)
         await repo.save_memory(s, cadre.id, turn.memory, now, turn.text)
-        await self._learn(cadre, turn, now)
-        replies = [self._turn_reply(msg.chat_id, turn)]
+        confirmed = await self._learn(cadre, turn, now)
+        reply = self._turn_reply(msg.chat_id, turn)
+        if confirmed:
+            reply = replace(reply, text=confirmed + reply.text)
+        replies = [reply]
         if turn.escalation is not None:
-            replies += await self._escalate(s, cadre, turn, msg, now)
+            # What the cadre actually asked: "转人工" or a button says little to staff.
+            question = memory.question if memory.question and (
+                not msg.text or u.intent == "human_agent") else (msg.text or "")
+            notice, extra = await self._escalate(s, cadre, turn, msg, question, now)
+            if notice:  # one message to the cadre, not two
+                replies[0] = replace(replies[0], text=f"{replies[0].text}\n{notice}")
+            replies += extra
         elif msg.reply_to_message_id is not None:
             replies += await self._reopen(s, cadre, msg, now)
         return Outcome(replies, turn.intent, turn.text)
@@ -315,12 +324,19 @@ class ConversationService:
         async with self._sessions.begin() as s:
             return await checkins.tick(s, self._clock(), self._settings)
 
-    async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> None:
-        """Facts the cadre gave in answer to our question are kept for next time."""
+    async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> str:
+        """Facts the cadre gave about themselves are kept for next time; a newly learned
+        region is confirmed back in words ("好的，记下了，您在吉林。")."""
+        confirmation = ""
         for name, value in turn.learned.items():
             if name in {"region", "status", "rank"} and value and getattr(cadre, name) is None:
                 setattr(cadre, name, value)
                 cadre.updated_at = now
+                if name == "region" and value in REGIONS:
+                    kb = knowledge.load()
+                    confirmation = kb.string("ui.region_saved",
+                                             region=kb.string(f"region.{value}")) + "\n"
+        return confirmation
 
     def _turn_reply(self, chat_id: str, turn: Turn) -> Reply:
         buttons = tuple((Button(label, f"pick:{value}"),)
@@ -328,18 +344,17 @@ class ConversationService:
         return Reply(chat_id, turn.text, buttons=buttons)
 
     async def _escalate(self, s: AsyncSession, cadre: Cadre, turn: Turn, msg: Incoming,
-                        now: datetime) -> list[Reply]:
+                        question: str, now: datetime) -> tuple[str, list[Reply]]:
+        """Open (or touch) the ticket; returns the notice for the cadre and the staff post."""
         escalation = turn.escalation
         assert escalation is not None
         ticket, created = await tickets.open_or_touch(
             s, cadre, escalation.reason, Priority(escalation.priority),
-            question=msg.text or "", bot_answer=turn.text, now=now, settings=self._settings)
-        replies: list[Reply] = []
-        if escalation.hands_over:
-            replies.append(Reply(msg.chat_id, tickets.cadre_notice(ticket, self._settings)))
-        if created and self._staff_chat:
-            replies.append(tickets.staff_post(ticket, cadre, self._staff_chat))
-        return replies
+            question=question, bot_answer=turn.text, now=now, settings=self._settings)
+        notice = tickets.cadre_notice(ticket, self._settings) if escalation.hands_over else ""
+        posts = [tickets.staff_post(ticket, cadre, self._staff_chat)] \
+            if created and self._staff_chat else []
+        return notice, posts
 
     async def _start(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
         kb = knowledge.load()

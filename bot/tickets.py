@@ -72,7 +72,8 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         "ui.staff.ticket", n=ticket.id,
         priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
-        name=cadre.name or kb.string("ui.staff.unnamed"), region=cadre.region or "-",
+        name=cadre.name or kb.string("ui.staff.unnamed"),
+        region=kb.strings.get(f"region.{cadre.region}", "-"),
         phone=cadre.phone or "-", question=ticket.question or "-",
         answer=ticket.bot_answer or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),

@@ -71,6 +71,10 @@ def medical_subsidy(slots: Mapping[str, Any], profile: CadreProfile, today: date
     if slots.get("amount_approx"):
         decision = with_caveat(decision, kb, "caveat.amount_approx", amount=spoken_yuan(amount))
     if profile.status is None:
-        decision = with_caveat(decision, kb, "caveat.assumed_tuixiu")
+        # §20 is for 退休 cadres only: give the figure as conditional and ask, so a 离休
+        # cadre is never told a number as theirs.
+        decision = replace(decision, answer=kb.string("medical.subsidy.if_tuixiu")
+                           + decision.answer,
+                           follow_up=ask(kb, "status", "ask.status", "ask.status"))
     decision = with_caveat(decision, kb, "caveat.subsidy_reading")
     return with_caveat(decision, kb, "caveat.subsidy_period")

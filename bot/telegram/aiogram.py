@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
@@ -70,11 +70,9 @@ def incoming_from_message(message: Message, update_id: int | None) -> Incoming:
 def incoming_from_callback(query: CallbackQuery, update_id: int | None) -> Incoming:
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
-    at = message.date.astimezone(UTC) if message is not None and message.date else None
-    from datetime import datetime
-
+    # A button press happens now, not when the message it sits on was sent.
     return Incoming(transport=TRANSPORT, user_id=str(query.from_user.id), chat_id=str(chat_id),
-                    at=at or datetime.now(UTC), update_id=update_id, kind="callback",
+                    at=datetime.now(UTC), update_id=update_id, kind="callback",
                     callback_data=query.data, first_name=query.from_user.first_name,
                     chat_type=message.chat.type if message is not None else "private")
 

@@ -52,7 +52,9 @@ def incoming_from(update: Update) -> Incoming | None:
     chat = update.effective_chat
     if user is None or chat is None:
         return None
-    at = (message.date if message else datetime.now(UTC)).astimezone(UTC)
+    # A button press happens now, not when the message it sits on was sent.
+    at = (datetime.now(UTC) if update.callback_query is not None or message is None
+          else message.date.astimezone(UTC))
     base = {"transport": TRANSPORT, "user_id": str(user.id), "chat_id": str(chat.id), "at": at,
             "update_id": update.update_id, "first_name": user.first_name,
             "chat_type": chat.type}

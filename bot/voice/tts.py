@@ -15,7 +15,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from bot.voice.spoken import Lexicon, lexicon, to_pinyin, to_spoken
+from bot.voice.spoken import Lexicon, to_pinyin, to_spoken
 
 if TYPE_CHECKING:
     import argparse
@@ -201,8 +201,11 @@ def default_synthesizer(**options) -> Synthesizer | None:
     elif not _has_voice(options.get("voice", VOICE)):
         problem = f"espeak-ng has no voice {options.get('voice', VOICE)}"
     if problem is None:
-        lexicon()  # a broken pronunciation.yaml fails at start, not on the first reply
-        return EspeakSynthesizer(**options)
+        synth = EspeakSynthesizer(**options)
+        # A broken pronunciation.yaml fails at start, and pypinyin (0.7 s to load) loads now
+        # rather than on the first reply.
+        synth.script("您好")
+        return synth
     if not _warned:
         log.warning("voice replies are off: %s; replies are sent as text only", problem)
         _warned = True

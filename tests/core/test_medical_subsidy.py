@@ -69,10 +69,12 @@ def test_lixiu_cadre_gets_no_figure_and_goes_to_staff() -> None:
     assert decision.escalate and decision.escalate_reason == "medical.subsidy_lixiu"
 
 
-def test_unknown_status_is_computed_as_tuixiu_and_says_so() -> None:
+def test_unknown_status_gives_the_figure_only_as_conditional_and_asks() -> None:
     decision = subsidy_for(120_000, CadreProfile(region="jilin"))
     assert decision.result == {"subsidy_yuan": 45_000}
-    assert any("按退休干部" in c for c in decision.caveats)
+    assert decision.answer.startswith("如果您是退休干部，大约能补助四万五千元")
+    assert decision.follow_up.slot == "status"
+    assert decision.follow_up.values == ("退休", "离休")
 
 
 def test_missing_amount_asks_for_exactly_that() -> None:

@@ -93,7 +93,7 @@ async def test_clarification_buttons_lead_to_the_chosen_answer(
     monkeypatch.setattr(importlib.import_module("intents.understand"), "MARGIN", 10.0)
 
     [clarify] = await replies_to(fake_api, lambda: fake_api.push_text(CADRE, "疗养怎么安排"))
-    assert clarify.params["text"] == ui("ui.clarify")
+    assert clarify.params["text"].startswith(ui("ui.clarify"))  # choices said in words too
     choices = inline_data(clarify)
     assert choices[-1] == "pick:human_agent"  # always a way to a person
     chosen = choices[0]
@@ -101,7 +101,7 @@ async def test_clarification_buttons_lead_to_the_chosen_answer(
     [answer] = await replies_to(fake_api, lambda: fake_api.push_callback(
         CADRE, chosen, message_id=clarify.result["message_id"]))
     assert fake_api.calls("answerCallbackQuery")
-    assert answer.params["text"] != ui("ui.clarify")
+    assert not answer.params["text"].startswith(ui("ui.clarify"))
     async with runner.sessions() as s:
         last_in = (await s.scalars(select(Message).where(Message.direction == "in")
                                    .order_by(Message.id.desc()).limit(1))).one()
