@@ -26,10 +26,20 @@ class App:
         await self.engine.dispose()
 
 
-async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool = True) -> App:
-    """Migrate the database (always safe: Alembic is idempotent) and build the service."""
+async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool = True,
+                    speech: bool = False) -> App:
+    """Migrate the database (always safe: Alembic is idempotent) and build the service.
+    `speech`: spoken replies (espeak-ng) and, if configured, speech recognition."""
     if migrate:
         await upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    service = ConversationService(make_sessions(engine), settings, clock)
+    synthesizer = recognizer = None
+    if speech:
+        from bot.voice.asr import recognizer_from_settings
+        from bot.voice.tts import default_synthesizer
+
+        synthesizer = default_synthesizer()  # None, logged once, without espeak-ng
+        recognizer = recognizer_from_settings(settings.asr_backend, settings.asr_model_path)
+    service = ConversationService(make_sessions(engine), settings, clock,
+                                  synthesizer=synthesizer, recognizer=recognizer)
     return App(settings, engine, service)

@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.telegram import aiogram as adapter
 
         async def main_aiogram() -> None:
-            app = await build_app(settings)
+            app = await build_app(settings, speech=True)
             try:
                 await adapter.run_polling(settings, app.service)
             finally:
@@ -94,7 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     from bot.telegram import ptb
 
-    app = asyncio.run(build_app(settings))
+    app = asyncio.run(build_app(settings, speech=True))
     ptb.run(settings, app.service)
     return 0
 
@@ -106,6 +106,12 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     upgrade_sync(Settings().database_url, args.revision)
     print("database is at", args.revision)
     return 0
+
+
+def cmd_speak(args: argparse.Namespace) -> int:
+    from bot.voice.tts import cmd_speak as speak
+
+    return speak(args)
 
 
 def _iso_date(raw: str) -> date:
@@ -137,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Telegram bot (polling)")
     run.add_argument("--framework", choices=["ptb", "aiogram"], default="ptb")
     run.set_defaults(func=cmd_run)
+
+    speak = sub.add_parser("speak", help="say a reply as an OGG/Opus voice note (espeak-ng)")
+    speak.add_argument("text", help="the reply (\\n between lines), or - to read it from stdin")
+    speak.add_argument("--out", required=True, help="the .ogg file to write")
+    speak.add_argument("--speed", type=int, default=150, help="words a minute (default 150)")
+    speak.add_argument("--no-pinyin", action="store_true",
+                       help="let espeak-ng read the Chinese itself (for comparison)")
+    speak.add_argument("--show", action="store_true", help="print what espeak-ng is given")
+    speak.set_defaults(func=cmd_speak)
 
     from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk

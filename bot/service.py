@@ -26,6 +26,7 @@ from intents import understand
 from junxiu_core import REGIONS, CadreProfile, Priority
 
 if TYPE_CHECKING:
+    from bot.voice.asr import Recognizer
     from bot.voice.tts import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,15 @@ class Outcome:
 class ConversationService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
                  clock: Clock, *, audio_dir: Path | None = None,
-                 synthesizer: Synthesizer | None = None) -> None:
+                 synthesizer: Synthesizer | None = None,
+                 recognizer: Recognizer | None = None) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
         self._zone = ZoneInfo(settings.timezone)
         self._audio_dir = audio_dir or Path("var") / "audio"
         self._synthesizer = synthesizer
+        self._recognizer = recognizer
         self._locks: dict[int | None, asyncio.Lock] = {}
 
     def now(self) -> datetime:
@@ -155,8 +158,9 @@ class ConversationService:
         delivery = await repo.enqueue(s, reply, transport, now,
                                       message_id=message.id if message else None,
                                       ticket_id=reply.meta.get("ticket_id"))
-        return _with_delivery(replace(reply, meta={**reply.meta, "transport": transport}),
-                              delivery.id)
+        voice = reply.voice or _voice_bytes(reply.meta)  # e.g. a voice message for staff
+        return _with_delivery(replace(reply, voice=voice,
+                                      meta={**reply.meta, "transport": transport}), delivery.id)
 
     async def _process(self, inbound_id: int, msg: Incoming) -> list[Reply]:
         async with self._sessions() as s:
@@ -401,6 +405,13 @@ class ConversationService:
     async def _voice(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
                      ) -> Outcome:
         kb = knowledge.load()
+        transcript = await self._transcribe(msg.voice)
+        if transcript:  # heard: handled like typed text, and echoed so a mishearing shows
+            outcome = await self._decide(s, cadre, replace(msg, kind="text", text=transcript),
+                                         now)
+            echo = kb.string("ui.voice.heard", text=transcript)
+            first = replace(outcome.replies[0], text=f"{echo}\n{outcome.replies[0].text}")
+            return replace(outcome, replies=[first, *outcome.replies[1:]])
         path = None
         if msg.voice:
             self._audio_dir.mkdir(parents=True, exist_ok=True)
@@ -415,6 +426,16 @@ class ConversationService:
             replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
                                               audio_path=str(path) if path else None))
         return Outcome(replies, "voice")
+
+    async def _transcribe(self, audio: bytes | None) -> str | None:
+        if self._recognizer is None or not audio:
+            return None
+        try:
+            text = await asyncio.to_thread(self._recognizer.transcribe, audio)
+        except Exception:  # recognition failing must not lose the message: staff get it
+            log.exception("speech recognition failed")
+            return None
+        return text.strip() if text and text.strip() else None
 
     # -- outbox -------------------------------------------------------------------------
 
