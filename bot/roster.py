@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.logs import mask
 from bot.storage import repo
-from bot.storage.models import Account, Cadre, Contact, Conversation, Message, Ticket
-from bot.tickets import normal_phone
+from bot.storage.models import Account, Cadre, Contact
+from bot.tickets import link_account, normal_phone
 from intents.slots import extract
 from junxiu_core.model import REGIONS, Rank, Status
 
@@ -570,7 +570,7 @@ async def _apply_row(s: AsyncSession, row: RosterRow, now: datetime, batch: _Bat
                           chat_id=str(row.telegram_id), cadre_id=cadre.id, created_at=now))
             changed = True
         elif owner is not None and owner.id != cadre.id:
-            await _move_to_roster(s, account, owner, cadre, now)
+            await link_account(s, TELEGRAM, account.external_id, owner, cadre, now)
             changed = True
 
     if row.last_contact is not None:
@@ -609,23 +609,6 @@ async def _telegram_account(s: AsyncSession, telegram_id: int) -> Account | None
     stmt = select(Account).where(Account.transport == TELEGRAM,
                                  Account.external_id == str(telegram_id))
     return (await s.scalars(stmt)).one_or_none()
-
-
-async def _move_to_roster(s: AsyncSession, account: Account, provisional: Cadre, roster: Cadre,
-                          now: datetime) -> None:
-    """As bot.tickets.link_account: the Telegram user and what they said move to the roster
-    cadre. Their tickets move too, so staff answers still reach them."""
-    account.cadre_id = roster.id
-    await s.execute(update(Message).where(Message.cadre_id == provisional.id)
-                    .values(cadre_id=roster.id))
-    await s.execute(update(Ticket).where(Ticket.cadre_id == provisional.id)
-                    .values(cadre_id=roster.id))
-    conversation = await s.get(Conversation, provisional.id)
-    if conversation is not None:
-        await s.delete(conversation)
-    if roster.region is None and provisional.region:
-        roster.region = provisional.region
-    await repo.audit(s, "system", "account.link", now, cadre_id=roster.id, detail=TELEGRAM)
 
 
 async def _new_invite_code(s: AsyncSession) -> str:

@@ -367,7 +367,7 @@ class ConversationService:
         if code:
             roster = await repo.cadre_by_invite(s, code)
             if roster is not None and roster.id != cadre.id:
-                await tickets.link_account(s, msg, cadre, roster)
+                await tickets.link_account(s, msg.transport, msg.user_id, cadre, roster, msg.at)
                 replies.append(Reply(msg.chat_id, kb.string("ui.linked",
                                                             name=roster.name or "")))
                 cadre = roster
@@ -398,7 +398,7 @@ class ConversationService:
         if roster is None:
             return Outcome([Reply(msg.chat_id, kb.string("ui.phone_unknown"))], "contact")
         if roster.id != cadre.id:
-            await tickets.link_account(s, msg, cadre, roster)
+            await tickets.link_account(s, msg.transport, msg.user_id, cadre, roster, msg.at)
         return Outcome([Reply(msg.chat_id, kb.string("ui.linked", name=roster.name or ""))],
                        "contact")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Conversation, Message, Ticket
@@ -142,18 +142,19 @@ def normal_phone(raw: str) -> str:
     return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
 
 
-async def link_account(s: AsyncSession, msg: Incoming, provisional: Cadre, roster: Cadre
-                       ) -> None:
-    """Attach the Telegram user to the roster cadre; what they said so far moves along."""
-    await s.execute(update(Account).where(Account.transport == msg.transport,
-                                          Account.external_id == msg.user_id)
+async def link_account(s: AsyncSession, transport: str, external_id: str, provisional: Cadre,
+                       roster: Cadre, now: datetime) -> None:
+    """Attach an account to the roster cadre. What they said so far, and their tickets, move
+    along, so staff answers still reach them."""
+    await s.execute(update(Account).where(Account.transport == transport,
+                                          Account.external_id == external_id)
                     .values(cadre_id=roster.id))
-    await s.execute(update(Message).where(Message.cadre_id == provisional.id)
-                    .values(cadre_id=roster.id))
+    for model in (Message, Ticket):
+        await s.execute(update(model).where(model.cadre_id == provisional.id)
+                        .values(cadre_id=roster.id))
     conversation = await s.get(Conversation, provisional.id)
     if conversation is not None:
         await s.delete(conversation)
     if roster.region is None and provisional.region:
         roster.region = provisional.region
-    await repo.audit(s, "system", "account.link", msg.at, cadre_id=roster.id,
-                     detail=msg.transport)
+    await repo.audit(s, "system", "account.link", now, cadre_id=roster.id, detail=transport)

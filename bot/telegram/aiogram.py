@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
@@ -32,49 +31,15 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.messages import Incoming, Reply
+from bot.messages import Reply
 from bot.service import ConversationService
 from bot.settings import Settings
+from bot.telegram.convert import incoming_from_callback, incoming_from_message
 from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
-
-
-def incoming_from_message(message: Message, update_id: int | None) -> Incoming:
-    user = message.from_user
-    base: dict[str, Any] = {
-        "transport": TRANSPORT, "user_id": str(user.id if user else message.chat.id),
-        "chat_id": str(message.chat.id), "at": message.date.astimezone(UTC),
-        "update_id": update_id, "first_name": user.first_name if user else None,
-        "chat_type": message.chat.type,
-    }
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    if message.contact is not None:
-        return Incoming(**base, kind="contact", contact_phone=message.contact.phone_number,
-                        contact_user_id=str(message.contact.user_id or ""))
-    if message.voice is not None or message.audio is not None:
-        media = message.voice or message.audio
-        return Incoming(**base, kind="voice", voice_duration=media.duration)
-    text = message.text
-    if text is None:
-        return Incoming(**base, kind="other", text=message.caption)
-    if text.startswith("/"):
-        head, _, args = text[1:].partition(" ")
-        return Incoming(**base, kind="command", text=text, command=head.split("@")[0].lower(),
-                        command_args=args, reply_to_message_id=reply_to)
-    return Incoming(**base, text=text, reply_to_message_id=reply_to)
-
-
-def incoming_from_callback(query: CallbackQuery, update_id: int | None) -> Incoming:
-    message = query.message
-    chat_id = message.chat.id if message is not None else query.from_user.id
-    # A button press happens now, not when the message it sits on was sent.
-    return Incoming(transport=TRANSPORT, user_id=str(query.from_user.id), chat_id=str(chat_id),
-                    at=datetime.now(UTC), update_id=update_id, kind="callback",
-                    callback_data=query.data, first_name=query.from_user.first_name,
-                    chat_type=message.chat.type if message is not None else "private")
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
@@ -128,7 +93,8 @@ class UpdateIdMiddleware(BaseMiddleware):
 async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationService,
                       update_id: int | None) -> None:
     await query.answer()
-    replies = await service.handle(incoming_from_callback(query, update_id))
+    msg = incoming_from_callback(query.from_user, query.message, query.data, update_id)
+    replies = await service.handle(msg)
     await deliver(service, sender(bot), replies)
 
 

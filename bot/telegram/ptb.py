@@ -4,7 +4,6 @@ of its own; everything is in the service. Built in one place, `build_application
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from telegram import (
     InlineKeyboardButton,
@@ -29,6 +28,7 @@ from telegram.ext import (
 from bot.messages import Incoming, Reply
 from bot.service import ConversationService
 from bot.settings import Settings
+from bot.telegram.convert import incoming_from_callback, incoming_from_message
 from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
 
 log = logging.getLogger(__name__)
@@ -47,36 +47,13 @@ class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 def incoming_from(update: Update) -> Incoming | None:
     """The transport-neutral form of an update; None for updates we do not handle."""
-    message = update.effective_message
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
-        return None
-    # A button press happens now, not when the message it sits on was sent.
-    at = (datetime.now(UTC) if update.callback_query is not None or message is None
-          else message.date.astimezone(UTC))
-    base = {"transport": TRANSPORT, "user_id": str(user.id), "chat_id": str(chat.id), "at": at,
-            "update_id": update.update_id, "first_name": user.first_name,
-            "chat_type": chat.type}
     if update.callback_query is not None:
-        return Incoming(**base, kind="callback", callback_data=update.callback_query.data)
-    if message is None:
+        query = update.callback_query
+        return incoming_from_callback(query.from_user, query.message, query.data,
+                                      update.update_id)
+    if update.message is None:  # edited messages, channel posts, …: not a conversation turn
         return None
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    if message.contact is not None:
-        return Incoming(**base, kind="contact", contact_phone=message.contact.phone_number,
-                        contact_user_id=str(message.contact.user_id or ""))
-    if message.voice is not None or message.audio is not None:
-        media = message.voice or message.audio
-        return Incoming(**base, kind="voice", voice_duration=media.duration)
-    text = message.text
-    if text is None:
-        return Incoming(**base, kind="other", text=message.caption)
-    if text.startswith("/"):
-        head, _, args = text[1:].partition(" ")
-        return Incoming(**base, kind="command", text=text, command=head.split("@")[0].lower(),
-                        command_args=args, reply_to_message_id=reply_to)
-    return Incoming(**base, text=text, reply_to_message_id=reply_to)
+    return incoming_from_message(update.message, update.update_id)
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
