@@ -303,7 +303,8 @@ def report_text(rows: Sequence[ReportRow]) -> str:
         chosen = [r for r in rows if r.category == category]
         if chosen:
             lines.append(kb.string(f"staff.checkin.report.{category}", count=len(chosen)))
-            lines += [f"  {r.name or r.cadre_id} {r.phone or '-'} {r.days}天" for r in chosen]
+            lines += [kb.string("staff.checkin.report.line", name=r.name or r.cadre_id,
+                                phone=r.phone or "-", days=r.days) for r in chosen]
     return "\n".join(lines)
 
 

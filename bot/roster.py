@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+import knowledge
 from bot.logs import mask
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Contact
@@ -56,39 +57,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 # What staff read, kept in one place (the CLI is staff-facing; cadres never see these).
-TEXT = {
-    "line": "第{line}行：{reasons}",
-    "no_header": "没有找到表头：第一行应有“姓名”（或 name）一列",
-    "no_contact_column": "表头缺少“电话”或“Telegram ID”列（至少要有一列）",
-    "double_column": "表头里“{first}”和“{second}”是同一列，请只留一列",
-    "bad_type": "只能导入 .csv 或 .xlsx 文件（{name}）；旧的 .xls 请在 Excel/WPS 里另存为 .xlsx",
-    "unreadable": "文件打不开：{error}",
-    "empty": "文件里没有内容",
-    "name_missing": "没有填姓名",
-    "name_long": "姓名太长（{raw}）",
-    "no_contact": "电话和 Telegram ID 至少要填一个",
-    "phone_bad": "电话号码不对（{raw}）",
-    "excel_number": "，像是被 Excel 改成了科学计数法，请把这一列设成“文本”后重新导出",
-    "telegram_bad": "Telegram ID 应是一串数字（{raw}）",
-    "region_bad": "地区认不出来（{raw}），请填威海、聊城、吉林、上海或全国",
-    "region_other": ("地区“{raw}”不在本系统的服务范围（威海、聊城、吉林、上海）；"
-                     "只按国家政策的请填“全国”"),
-    "status_bad": "离休退休一栏看不懂（{raw}），请填“离休”或“退休”",
-    "rank_bad": "职级看不懂（{raw}），请填军级、师级、团级、营级、连级或排级",
-    "rank_military": "职级要填职务等级（如师级、团级），“{raw}”是军衔",
-    "date_bad": "{column}看不懂（{raw}），请写成 1940-05-03 这样的年月日",
-    "birth_implausible": "出生日期不对（{raw}），按今天算是{age}岁",
-    "contact_future": "最近联系日期在今天之后（{raw}）",
-    "alone_bad": "独居一栏看不懂（{raw}），请填“是”或“否”",
-    "dup_phone": "电话与第{other}行重复",
-    "dup_telegram": "Telegram ID 与第{other}行重复",
-    "telegram_taken": "Telegram ID 已属于名册上的另一位干部（{name}）",
-    "same_cadre": "与第{other}行是同一位干部（电话或 Telegram ID 相同）",
-    "birth_date": "出生日期",
-    "last_contact": "最近联系日期",
-    "summary": "名册导入：新增 {imported} 人，更新 {updated} 人，未导入 {rejected} 行。",
-    "rejected_head": "未导入的行（改好后可以整份重新导入，已导入的不会重复）：",
-}
+def _msg(key: str) -> str:
+    """A staff-facing message template from knowledge/data/answers/roster.yaml."""
+    return knowledge.load().string(f"staff.roster.{key}")
+
 
 _BLANK = frozenset({"", "-", "--", "—", "——", "/", "无", "空", "null", "none", "n/a"})
 _LIVES_ALONE = {
@@ -165,7 +137,7 @@ def parse_roster(path: Path, today: date) -> ParsedRoster:
     elif suffix == ".xlsx":
         table = _xlsx_rows(path)
     else:
-        raise RosterError(TEXT["bad_type"].format(name=path.name))
+        raise RosterError(_msg("bad_type").format(name=path.name))
     return parse_table(table, today)
 
 
@@ -185,9 +157,9 @@ def parse_table(table: Iterable[tuple[int, Sequence[Any]]], today: date) -> Pars
         raw = {h: _text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers) if h}
         if row is not None:
             if row.phone and row.phone in seen_phone:
-                reasons.append(TEXT["dup_phone"].format(other=seen_phone[row.phone]))
+                reasons.append(_msg("dup_phone").format(other=seen_phone[row.phone]))
             if row.telegram_id and row.telegram_id in seen_telegram:
-                reasons.append(TEXT["dup_telegram"].format(other=seen_telegram[row.telegram_id]))
+                reasons.append(_msg("dup_telegram").format(other=seen_telegram[row.telegram_id]))
         if reasons or row is None:
             rejected.append(Rejected(line, _line_reason(line, reasons), raw))
             continue
@@ -203,10 +175,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RosterError(TEXT["unreadable"].format(error=exc)) from exc
+        raise RosterError(_msg("unreadable").format(error=exc)) from exc
     text = _decode(data)
     if not text.strip():
-        raise RosterError(TEXT["empty"])
+        raise RosterError(_msg("empty"))
     first = text.split("\n", 1)[0]
     # Excel's "Unicode text" export is tab-separated; a European-locale CSV uses ';'.
     delimiter = max(",\t;", key=first.count) if any(c in first for c in ",\t;") else ","
@@ -228,7 +200,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise RosterError(TEXT["unreadable"].format(
+        raise RosterError(_msg("unreadable").format(
             error="编码既不是 UTF-8 也不是 GBK，请在 Excel/WPS 里另存为 CSV UTF-8")) from exc
 
 
@@ -238,14 +210,14 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken or mislabelled file
-        raise RosterError(TEXT["unreadable"].format(error=exc)) from exc
+        raise RosterError(_msg("unreadable").format(error=exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         rows = [(n, row) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
     finally:
         workbook.close()
     if not rows:
-        raise RosterError(TEXT["empty"])
+        raise RosterError(_msg("empty"))
     return iter(rows)
 
 
@@ -270,15 +242,15 @@ def _find_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[dict[str, i
             if key is None:
                 continue  # extra columns (序号, 备注 …) are fine
             if key in columns:
-                raise RosterError(TEXT["double_column"].format(
+                raise RosterError(_msg("double_column").format(
                     first=_text(cells[columns[key]]), second=_text(cell)))
             columns[key] = i
         if "name" not in columns:
             continue
         if "phone" not in columns and "telegram_id" not in columns:
-            raise RosterError(TEXT["no_contact_column"])
+            raise RosterError(_msg("no_contact_column"))
         return columns, [_text(c) for c in cells]
-    raise RosterError(TEXT["no_header"])
+    raise RosterError(_msg("no_header"))
 
 
 # --- one row -----------------------------------------------------------------------------------
@@ -317,7 +289,7 @@ def _read_row(line: int, values: dict[str, Any], columns: dict[str, int], today:
             fields["lives_alone"] = alone
     read("merits", lambda v: _merits(v, today))
     if not reasons and not fields.get("phone") and not fields.get("telegram_id"):
-        reasons.append(TEXT["no_contact"])
+        reasons.append(_msg("no_contact"))
     if reasons or isinstance(name, _Bad):
         return None, reasons
     merits = fields.pop("merits", None)
@@ -354,7 +326,7 @@ def _blank(value: Any) -> bool:
 
 
 def _line_reason(line: int, reasons: list[str]) -> str:
-    return TEXT["line"].format(line=line, reasons="；".join(reasons))
+    return _msg("line").format(line=line, reasons="；".join(reasons))
 
 
 def _name(value: Any) -> str | _Bad:
@@ -362,16 +334,16 @@ def _name(value: Any) -> str | _Bad:
     if _CJK_RE.search(name):
         name = re.sub(r"\s+", "", name)  # "张  三": spaces padding two-character names
     if name.casefold() in _BLANK:
-        return _Bad(TEXT["name_missing"])
+        return _Bad(_msg("name_missing"))
     if len(name) > 100:
-        return _Bad(TEXT["name_long"].format(raw=name[:20] + "…"))
+        return _Bad(_msg("name_long").format(raw=name[:20] + "…"))
     return name
 
 
 def _phone(value: Any) -> str | _Bad:
     raw = _clean(value)
     if _SCIENTIFIC_RE.match(raw):
-        return _Bad(TEXT["phone_bad"].format(raw=raw) + TEXT["excel_number"])
+        return _Bad(_msg("phone_bad").format(raw=raw) + _msg("excel_number"))
     # Several numbers in one cell ("138…/0631-…"): the first one is the one to use.
     first = next((p.strip() for p in _PHONE_SPLIT_RE.split(raw) if p.strip()), "")
     first = re.sub(r"\.0$", "", first)
@@ -385,18 +357,18 @@ def _phone(value: Any) -> str | _Bad:
         digits = "0" + digits  # a number cell drops the 0 of the area code (0631 → 631)
     if _MOBILE_RE.fullmatch(digits) or _LANDLINE_RE.fullmatch(digits):
         return digits
-    return _Bad(TEXT["phone_bad"].format(raw=raw))
+    return _Bad(_msg("phone_bad").format(raw=raw))
 
 
 def _telegram_id(value: Any) -> int | _Bad:
     raw = _clean(value)
-    bad = _Bad(TEXT["telegram_bad"].format(raw=raw))
+    bad = _Bad(_msg("telegram_bad").format(raw=raw))
     if isinstance(value, bool):
         return bad
     if isinstance(value, float) and not value.is_integer():
         return bad
     if _SCIENTIFIC_RE.match(raw):
-        return _Bad(bad.reason + TEXT["excel_number"])
+        return _Bad(bad.reason + _msg("excel_number"))
     digits = re.sub(r"\.0+$", "", raw)
     if not digits.isdigit() or not 0 < int(digits) < 10**15:
         return bad
@@ -413,8 +385,8 @@ def _region(value: Any, today: date) -> str | _Bad:
     if "region" in slots:
         return str(slots["region"])
     if "place_other" in slots:
-        return _Bad(TEXT["region_other"].format(raw=raw))
-    return _Bad(TEXT["region_bad"].format(raw=raw))
+        return _Bad(_msg("region_other").format(raw=raw))
+    return _Bad(_msg("region_bad").format(raw=raw))
 
 
 def _status(value: Any) -> str | _Bad:
@@ -422,7 +394,7 @@ def _status(value: Any) -> str | _Bad:
     status = _STATUS.get(re.sub(r"\s", "", raw))
     if status is None and raw in {s.value for s in Status}:
         status = Status(raw)
-    return status.value if status is not None else _Bad(TEXT["status_bad"].format(raw=raw))
+    return status.value if status is not None else _Bad(_msg("status_bad").format(raw=raw))
 
 
 def _rank(value: Any, today: date) -> str | _Bad:
@@ -433,8 +405,8 @@ def _rank(value: Any, today: date) -> str | _Bad:
     if "rank" in slots:
         return str(slots["rank"])
     if "military_rank" in slots:
-        return _Bad(TEXT["rank_military"].format(raw=raw))
-    return _Bad(TEXT["rank_bad"].format(raw=raw))
+        return _Bad(_msg("rank_military").format(raw=raw))
+    return _Bad(_msg("rank_bad").format(raw=raw))
 
 
 def _date(value: Any) -> date | None:
@@ -472,10 +444,10 @@ def _birth_date(value: Any, today: date) -> date | _Bad:
     born = _date(value)
     raw = _text(value)
     if born is None:
-        return _Bad(TEXT["date_bad"].format(column=TEXT["birth_date"], raw=raw))
+        return _Bad(_msg("date_bad").format(column=_msg("birth_date"), raw=raw))
     age = _age_on(born, today)
     if not MIN_AGE <= age <= MAX_AGE:
-        return _Bad(TEXT["birth_implausible"].format(raw=raw, age=age))
+        return _Bad(_msg("birth_implausible").format(raw=raw, age=age))
     return born
 
 
@@ -483,9 +455,9 @@ def _last_contact(value: Any, today: date) -> date | _Bad:
     when = _date(value)
     raw = _text(value)
     if when is None:
-        return _Bad(TEXT["date_bad"].format(column=TEXT["last_contact"], raw=raw))
+        return _Bad(_msg("date_bad").format(column=_msg("last_contact"), raw=raw))
     if when > today:
-        return _Bad(TEXT["contact_future"].format(raw=raw))
+        return _Bad(_msg("contact_future").format(raw=raw))
     return when
 
 
@@ -496,7 +468,7 @@ def _lives_alone(value: Any) -> bool | _Bad:
     if raw.casefold() in _BLANK:
         return False
     found = _LIVES_ALONE.get(raw.casefold())
-    return found if found is not None else _Bad(TEXT["alone_bad"].format(raw=raw))
+    return found if found is not None else _Bad(_msg("alone_bad").format(raw=raw))
 
 
 def _merits(value: Any, today: date) -> tuple[tuple[str, ...], str]:
@@ -544,11 +516,11 @@ async def _apply_row(s: AsyncSession, row: RosterRow, now: datetime, batch: _Bat
         cadre = owner  # known by Telegram ID: the phone number changed
     if cadre is not None and owner is not None and owner.on_roster and owner.id != cadre.id:
         batch.rejected.append(Rejected(row.line, _line_reason(row.line, [
-            TEXT["telegram_taken"].format(name=owner.name or f"#{owner.id}")])))
+            _msg("telegram_taken").format(name=owner.name or f"#{owner.id}")])))
         return
     if cadre is not None and cadre.id in batch.cadre_lines:
         batch.rejected.append(Rejected(row.line, _line_reason(row.line, [
-            TEXT["same_cadre"].format(other=batch.cadre_lines[cadre.id])])))
+            _msg("same_cadre").format(other=batch.cadre_lines[cadre.id])])))
         return
 
     new = cadre is None or not cadre.on_roster  # a provisional cadre with this phone joins
@@ -624,10 +596,10 @@ async def _new_invite_code(s: AsyncSession) -> str:
 
 def report_text(report: ImportReport) -> str:
     """The CLI summary: counts, then each rejected row and why. Mobile numbers are masked."""
-    lines = [TEXT["summary"].format(imported=report.imported, updated=report.updated,
+    lines = [_msg("summary").format(imported=report.imported, updated=report.updated,
                                     rejected=len(report.rejected))]
     if report.rejected:
-        lines.append(TEXT["rejected_head"])
+        lines.append(_msg("rejected_head"))
         lines.extend(f"  {r.reason}" for r in report.rejected)
     return mask("\n".join(lines))
 
