@@ -22,7 +22,7 @@ import knowledge
 from bot.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage import repo
-from bot.storage.models import Account, Cadre, CheckIn, Flag
+from bot.storage.models import Account, Cadre, CheckIn, Delivery, Flag, Message
 
 TELEGRAM = "telegram"
 OPEN = ("sent", "repinged")
@@ -116,20 +116,34 @@ def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:
     return steps
 
 
+# The monthly duty is per calendar month (jilin §15): a cadre neither in touch nor pinged yet
+# this month is pinged on this day, so that the answer, or the re-ping and the staff alert a day
+# apart each, still fall within the month, February included. Thirty days alone would skip it.
+MONTH_DEADLINE_DAY = 25
+
+
 def _due_kind(state: CadreState, now: datetime, local: datetime, settings: Settings
               ) -> str | None:
     zone = local.tzinfo
     today = local.date()
-    contacted_today = state.last_contact is not None and \
-        state.last_contact.astimezone(zone).date() == today
-    pinged_today = state.last_checkin_sent is not None and \
-        state.last_checkin_sent.astimezone(zone).date() == today
-    if state.lives_alone and not contacted_today and not pinged_today \
-            and local.hour >= settings.checkin_daily_hour:
-        return "daily"
+    if state.lives_alone:
+        # The daily ping is their monthly one too. A monthly ping would stay open for two days
+        # (re-ping after 24 h) and hold the daily ones up meanwhile: days without a ping.
+        contacted_today = state.last_contact is not None and \
+            state.last_contact.astimezone(zone).date() == today
+        pinged_today = state.last_checkin_sent is not None and \
+            state.last_checkin_sent.astimezone(zone).date() == today
+        if not contacted_today and not pinged_today \
+                and local.hour >= settings.checkin_daily_hour:
+            return "daily"
+        return None
     month = timedelta(days=settings.checkin_monthly_days)
     if now - state.since >= month and (state.last_checkin_sent is None
                                        or now - state.last_checkin_sent >= month):
+        return "monthly"
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if local.day >= MONTH_DEADLINE_DAY and state.since < month_start and (
+            state.last_checkin_sent is None or state.last_checkin_sent < month_start):
         return "monthly"
     return None
 
@@ -144,54 +158,72 @@ class TickResult:
 
 
 async def load_states(s: AsyncSession) -> list[CadreState]:
-    cadres = (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()
-    accounts = {a.cadre_id: a for a in (await s.scalars(
-        select(Account).where(Account.transport == TELEGRAM))).all()}
+    # Columns, not objects: this reads the whole roster on every pass, every few seconds.
+    roster = (await s.execute(select(Cadre.id, Cadre.lives_alone, Cadre.last_contact_at,
+                                     Cadre.created_at, Cadre.unreachable)
+                              .where(Cadre.on_roster))).tuples().all()
+    on_telegram = set((await s.scalars(
+        select(Account.cadre_id).where(Account.transport == TELEGRAM))).all())
     open_checkins = {c.cadre_id: c for c in (await s.scalars(
         select(CheckIn).where(CheckIn.status.in_(OPEN)))).all()}
     # The check-in table grows all year: ask for the latest per cadre, not every row.
     latest = select(CheckIn.cadre_id, func.max(CheckIn.sent_at)).group_by(CheckIn.cadre_id)
     last_sent = {cadre_id: _aware(at) for cadre_id, at in (await s.execute(latest)).all()}
     flags: dict[int, set[tuple[str, datetime]]] = {}
-    for f in (await s.scalars(select(Flag))).all():
-        flags.setdefault(f.cadre_id, set()).add((f.kind, f.since))
+    for cadre_id, kind, since in (await s.execute(
+            select(Flag.cadre_id, Flag.kind, Flag.since))).tuples().all():
+        flags.setdefault(cadre_id, set()).add((kind, since))
     return [CadreState(
-        cadre_id=c.id, lives_alone=c.lives_alone, last_contact=c.last_contact_at,
-        since=c.last_contact_at or c.created_at,
-        reachable=c.id in accounts and not c.unreachable,
-        open_checkin=open_checkins.get(c.id), last_checkin_sent=last_sent.get(c.id),
-        flags=frozenset(flags.get(c.id, set()))) for c in cadres]
+        cadre_id=cadre_id, lives_alone=bool(alone), last_contact=last,
+        since=last or created, reachable=cadre_id in on_telegram and not unreachable,
+        open_checkin=open_checkins.get(cadre_id), last_checkin_sent=last_sent.get(cadre_id),
+        flags=frozenset(flags.get(cadre_id, ())))
+        for cadre_id, alone, last, created, unreachable in roster]
 
 
 async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult:
-    """One pass over the roster: decide, record, and queue what must be sent."""
+    """One pass over the roster: decide, record, and queue what must be sent.
+
+    A few statements whatever the roster size: the roster is read as columns, only the cadres
+    acted on are loaded, and new check-ins and outbox rows are each written in one flush."""
     result = TickResult()
     staff_chat = str(settings.staff_chat_id) if settings.staff_chat_id is not None else None
-    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()}
-    accounts = {a.cadre_id: a for a in (await s.scalars(
-        select(Account).where(Account.transport == TELEGRAM))).all()}
-    for state in await load_states(s):
-        for step in plan(state, now, settings):
-            cadre = cadres[step.cadre_id]
-            result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
-            replies = await _apply(s, step, cadre, accounts.get(cadre.id), state, now,
-                                   staff_chat)
-            for reply in replies:
-                delivery = await repo.enqueue(s, reply, TELEGRAM, now)
-                result.replies.append(replace(reply, delivery_id=delivery.id))
+    todo = [(state, step) for state in await load_states(s)
+            for step in plan(state, now, settings)]
+    if not todo:
+        return result
+    ids = {step.cadre_id for _, step in todo}
+    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.id.in_(ids)))).all()}
+    chats = dict((await s.execute(select(Account.cadre_id, Account.chat_id).where(
+        Account.transport == TELEGRAM, Account.cadre_id.in_(ids)))).tuples().all())
+    pings = {step.cadre_id: CheckIn(cadre_id=step.cadre_id, kind=step.kind, status="sent",
+                                    sent_at=now)
+             for _, step in todo if step.action == Action.PING}
+    s.add_all(pings.values())
+    await s.flush()  # their ids go in the buttons
+    replies: list[Reply] = []
+    for state, step in todo:
+        result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
+        replies += await _apply(s, step, cadres[step.cadre_id], chats.get(step.cadre_id),
+                                pings.get(step.cadre_id), state, now, staff_chat)
+    # Into the outbox as repo.enqueue does, in one flush for the whole pass.
+    outbox = [Delivery(chat_id=r.chat_id, transport=TELEGRAM, payload=r.payload(),
+                       next_attempt_at=now, created_at=now) for r in replies]
+    s.add_all(outbox)
+    await s.flush()
+    result.replies = [replace(r, delivery_id=d.id) for r, d in zip(replies, outbox, strict=True)]
     return result
 
 
-async def _apply(s: AsyncSession, step: Step, cadre: Cadre, account: Account | None,
-                 state: CadreState, now: datetime, staff_chat: str | None) -> list[Reply]:
+async def _apply(s: AsyncSession, step: Step, cadre: Cadre, chat_id: str | None,
+                 new_checkin: CheckIn | None, state: CadreState, now: datetime,
+                 staff_chat: str | None) -> list[Reply]:
     kb = knowledge.load()
     days = (now - state.since).days
     if step.action in (Action.PING, Action.REPING):
-        assert account is not None
+        assert chat_id is not None
         if step.action == Action.PING:
-            checkin = CheckIn(cadre_id=cadre.id, kind=step.kind, status="sent", sent_at=now)
-            s.add(checkin)
-            await s.flush()
+            checkin = new_checkin
         else:
             checkin = step.checkin
             checkin.status, checkin.repinged_at = "repinged", now
@@ -199,8 +231,10 @@ async def _apply(s: AsyncSession, step: Step, cadre: Cadre, account: Account | N
         text = kb.string(key, name=cadre.name or "")
         buttons = ((Button(kb.string("checkin.button.ok"), f"checkin:{checkin.id}:ok"),),
                    (Button(kb.string("checkin.button.call"), f"checkin:{checkin.id}:call"),))
-        await repo.record_outbound(s, cadre.id, TELEGRAM, text, now, "checkin")
-        return [Reply(account.chat_id, text, buttons=buttons,
+        # The transcript line, as repo.record_outbound writes it (flushed with the outbox).
+        s.add(Message(cadre_id=cadre.id, transport=TELEGRAM, direction="out", kind="text",
+                      text=text, intent="checkin", created_at=now))
+        return [Reply(chat_id, text, buttons=buttons,
                       meta={"cadre_id": cadre.id, "checkin_id": checkin.id})]
     if step.action == Action.ANSWERED:
         step.checkin.status, step.checkin.answered_at = "answered", state.last_contact

@@ -6,12 +6,13 @@ No I/O, no clock, no Telegram, no database. The figures and texts come from `kno
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import knowledge
 from junxiu_core import contact, medical, sanatorium, travel
-from junxiu_core.compose import finish
+from junxiu_core.compose import escalate, finish
 from junxiu_core.general import HANDED_TO_STAFF, from_knowledge
 from junxiu_core.model import (
     REGIONS,
@@ -54,7 +55,19 @@ def answer(intent: str, slots: Mapping[str, Any] | None, profile: CadreProfile |
     slots = dict(slots or {})
     profile = (profile or CadreProfile()).with_slots(slots)
     kb = knowledge.load()
-    return finish(RULES[intent](slots, profile, today, kb), kb, today)
+    decision = RULES[intent](slots, profile, today, kb)
+    if slots.get("place_other") and profile.region == "national" and intent in COMPUTED:
+        decision = outside_our_regions(decision, kb, slots["place_other"])
+    return finish(decision, kb, today)
+
+
+def outside_our_regions(decision: Decision, kb: knowledge.KnowledgeBase, place: str
+                        ) -> Decision:
+    """Settled somewhere whose rules the knowledge base does not hold: say so, do not ask
+    which of our regions, and hand the question to staff (DB31/T 1044 5.11.2)."""
+    decision = replace(decision, answer=kb.string("outside.answer", place=place),
+                       follow_up=None, keys=(*decision.keys, "outside.answer"))
+    return escalate(decision, "region.no_rules", Priority.NORMAL)
 
 
 __all__ = [

@@ -64,3 +64,11 @@ def test_core_imports_neither_telegram_nor_the_database_nor_jieba() -> None:
     code = ("import sys, junxiu_core; bad = {'telegram', 'aiogram', 'sqlalchemy', 'jieba'}"
             " & set(sys.modules); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_cadre_settled_outside_our_regions_is_handed_to_staff_not_asked_the_region() -> None:
+    decision = answer("medical.subsidy", {"place_other": "湖南", "amount_yuan": 120_000},
+                      CadreProfile(), TODAY)
+    assert decision.escalate_reason == "region.no_rules"
+    assert decision.follow_up is None
+    assert "湖南" in decision.text and "subsidy_yuan" not in decision.result
