@@ -1,10 +1,17 @@
 """Shared fixtures for the whole test suite."""
 
-from collections.abc import AsyncIterator
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.helpers.fake_bot_api import FakeBotAPI
+from tests.postgres import PostgresServer, PostgresUnavailable
+
+DATABASES = ("sqlite", "postgres")
 
 
 @pytest.fixture
@@ -12,3 +19,54 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
     """A started fake Bot API server on 127.0.0.1, stopped after the test."""
     async with FakeBotAPI() as api:
         yield api
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, except in CI: there a missing PostgreSQL fails the run instead of hiding."""
+    if _in_ci():
+        pytest.fail(f"PostgreSQL is required when CI=true: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole session (initdb into a temporary
+    directory, fsync off, a free port on 127.0.0.1); stopped and deleted at the end."""
+    try:
+        server = PostgresServer.find()
+        server.start()
+    except PostgresUnavailable as exc:
+        _unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A fresh, empty database on the throwaway server, dropped after the test."""
+    url = await postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        await postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=[pytest.param("sqlite"),
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(database_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for one test, once on SQLite (a file) and once on PostgreSQL (a new
+    database on the throwaway server). The schema is built by Alembic when the app starts."""
+    if database_kind == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/junxiu.sqlite3"
+    return request.getfixturevalue("postgres_url")

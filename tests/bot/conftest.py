@@ -1,5 +1,6 @@
-"""Fixtures for service-level tests: the real service on a SQLite file, a clock the test moves,
-and a small chat driver that builds `Incoming` messages as the console transport does."""
+"""Fixtures for service-level tests: the real service on SQLite and on PostgreSQL, a clock the
+test moves, and a small chat driver that builds `Incoming` messages as the console transport
+does."""
 
 from __future__ import annotations
 
@@ -81,9 +82,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/t.sqlite3",
-                    staff_chat_id=STAFF_CHAT)
+def settings(database_url: str) -> Settings:
+    """On SQLite and on PostgreSQL (`database_url` in tests/conftest.py)."""
+    return Settings(_env_file=None, database_url=database_url, staff_chat_id=STAFF_CHAT)
 
 
 @pytest.fixture

@@ -166,10 +166,10 @@ def framework(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def e2e_settings(fake_api: FakeBotAPI, tmp_path: Path) -> Settings:
+def e2e_settings(fake_api: FakeBotAPI, database_url: str) -> Settings:
+    """On SQLite and on PostgreSQL (`database_url` in tests/conftest.py)."""
     return Settings(_env_file=None, telegram_token=fake_api.token,
-                    telegram_api_url=fake_api.url,
-                    database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+                    telegram_api_url=fake_api.url, database_url=database_url,
                     staff_chat_id=STAFF_CHAT)
 
 
