@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from junxiu_core import Citation, Decision
 
 MAX_POINTS = 3
+# Small talk cites the service duty it rests on (national §15) but does not read it out.
+UNCITED = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "help", "out_of_scope"}
 
 # Symbols a screen reader or TTS reads badly, as they are said.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
@@ -51,6 +53,6 @@ def render(decision: Decision, *, detailed: bool = False, cite: bool = True) -> 
     if decision.follow_up is not None:
         lines.append(decision.follow_up.question)
     body = [speakable(line) for line in lines if line and line.strip()]
-    if cite and decision.citations:
+    if cite and decision.citations and decision.intent not in UNCITED:
         body.append(citation_line(decision.citations))
     return "\n".join(body)

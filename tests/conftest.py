@@ -36,11 +36,14 @@ def _unavailable(reason: str) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the whole session (initdb into a temporary
     directory, fsync off, a free port on 127.0.0.1); stopped and deleted at the end."""
+    reason = None
     try:
         server = PostgresServer.find()
         server.start()
     except PostgresUnavailable as exc:
-        _unavailable(str(exc))
+        reason = str(exc)
+    if reason is not None:
+        _unavailable(reason)
     try:
         yield server
     finally:

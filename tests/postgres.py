@@ -9,8 +9,8 @@ free 127.0.0.1 port with fsync off, stop it and delete everything at the end.
     server.stop()                         # and the directory is gone
 
 `initdb` refuses to run as root, so as root everything runs as the `postgres` user (runuser);
-as anyone else it runs as that user. Binaries are looked up in $JUNXIU_PG_BINDIR, then
-`pg_config --bindir`, then /usr/lib/postgresql/<newest>/bin, then $PATH.
+as anyone else it runs as that user. Binaries are looked up in $JUNXIU_PG_BINDIR (if set, only
+there), else `pg_config --bindir`, /usr/lib/postgresql/<newest>/bin, then $PATH.
 
 The `postgres_server` fixture (tests/conftest.py) skips PostgreSQL tests when the server
 cannot run here, except under CI=true, where that is an error: CI must not skip silently.
@@ -39,9 +39,11 @@ def _version_key(path: Path) -> tuple[int, ...]:
 
 def find_bindir() -> Path | None:
     """The directory holding initdb and pg_ctl, or None."""
+    if os.environ.get("JUNXIU_PG_BINDIR"):  # given: that one only
+        bindir = Path(os.environ["JUNXIU_PG_BINDIR"])
+        return bindir if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file() \
+            else None
     candidates: list[Path] = []
-    if os.environ.get("JUNXIU_PG_BINDIR"):
-        candidates.append(Path(os.environ["JUNXIU_PG_BINDIR"]))
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.SubprocessError):

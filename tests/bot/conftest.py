@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 

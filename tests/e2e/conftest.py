@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import datetime as dtm
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
