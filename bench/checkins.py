@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from telegram import Bot
 
-from bench.common import machine, write
+from bench.common import machine, summary_ms, write
 from bot.app import App, build_app
 from bot.checkins import add_months
 from bot.messages import Incoming, Reply
@@ -89,7 +89,9 @@ class Simulation:
         self.quiet_sends = 0  # … of which in quiet hours
         self.answers = 0
         self.ticks = 0
-        self.tick_seconds = 0.0
+        self.tick_seconds = 0.0  # the passes and sending what they queued
+        self.pass_seconds: list[float] = []  # `tick_checkins` alone
+        self.answer_seconds = 0.0  # button presses: `handle` and sending the thanks
         self.tick_times: list[datetime] = []
         inner = sender(bot)
 
@@ -173,12 +175,18 @@ class Simulation:
             if what == "tick":
                 started = time.perf_counter()
                 result = await service.tick_checkins()
+                self.pass_seconds.append(time.perf_counter() - started)
                 self.actions.update(result.counts)
                 await deliver(service, self.send, result.replies)
                 await flush(service, self.send)  # alerts queued by a 403, retries
                 self.tick_seconds += time.perf_counter() - started
                 self.ticks += 1
+                if self.ticks % (30 * len(TICK_HOURS)) == 0:
+                    print(f"  day {self.ticks // len(TICK_HOURS)}: "
+                          f"{sum(self.actions.values())} actions, {self.answers} answers",
+                          file=sys.stderr, flush=True)
             else:
+                started = time.perf_counter()
                 chat, callback = data
                 self.answers += 1
                 replies = await service.handle(Incoming(
@@ -186,6 +194,7 @@ class Simulation:
                     kind="callback", callback_data=callback,
                     update_id=next(self.update_ids)))
                 await deliver(service, self.send, replies)
+                self.answer_seconds += time.perf_counter() - started
 
 
 async def load(app: App) -> dict[str, list[Any]]:
@@ -256,7 +265,8 @@ def verify(sim: Simulation, rows: dict[str, list[Any]]) -> dict[str, Any]:
         for month in months:
             if month not in contacted_months[cadre.id] and month not in \
                     escalated_months[cadre.id]:
-                monthly_violations.append({"cadre_id": cadre.id, "month": f"{month[0]}-{month[1]:02d}",
+                monthly_violations.append({"cadre_id": cadre.id,
+                                           "month": f"{month[0]}-{month[1]:02d}",
                                            "behaviour": sim.kind[cadre.id]})
     days = [local_day(START) + timedelta(days=d) for d in range(sim.days)]
     daily_violations: list[dict[str, Any]] = []
@@ -362,6 +372,8 @@ async def simulate(n: int, days: int) -> dict[str, Any]:
         "send_message_403": sum(c.status == 403 for c in send_calls),
         "ticks": sim.ticks,
         "tick_seconds": round(sim.tick_seconds, 2),
+        "pass_ms": summary_ms(sim.pass_seconds),
+        "answer_seconds": round(sim.answer_seconds, 2),
         "wall_seconds": round(wall, 2),
         "ticks_per_second": round(sim.ticks / wall, 2),
         "machine": machine(),

@@ -28,7 +28,8 @@ class ConsoleChat:
     def _incoming(self, text: str) -> Incoming:
         self._update += 1
         now = self._app.service.now()
-        if text.isdigit() and 0 < int(text) <= len(self._buttons):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; a button is 1-2 digits.
+        if text.isdecimal() and len(text) <= 2 and 0 < int(text) <= len(self._buttons):
             return Incoming(TRANSPORT, USER, TRANSPORT, now, kind="callback",
                             callback_data=self._buttons[int(text) - 1])
         if text.startswith("/"):

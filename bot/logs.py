@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-# Bot tokens appear in URLs that HTTP libraries log (…/bot123456:ABC…/sendMessage).
-_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
-# Mainland mobile numbers, with or without +86.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+# Bot tokens appear in URLs that HTTP libraries log (…/bot123456:ABC…/sendMessage), with the
+# colon percent-encoded in file URLs (httpx: …/file/bot123456%3AABC…/voice/file_1.oga).
+_TOKEN = re.compile(r"\d{5,}(?::|%3[Aa])[A-Za-z0-9_-]{20,}")
+# Mainland mobile numbers, with or without +86, written together or grouped with spaces or
+# dashes (138 0013 8000, as Telegram sends a shared contact). A number right after a JSON
+# escape that ends in a digit (logged SQL parameters: "\u7ed913800138000") counts too.
+_PHONE = re.compile(r"(?:(?<!\d)|(?<=\\u[0-9a-fA-F]{4}))(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d){8}"
+                    r"(?!\d)")
 
 
 def mask(text: str) -> str:

@@ -6,6 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+TELEGRAM_MAX = 4096  # one Telegram message, in UTF-16 code units
+
+
+def fit(text: str, limit: int = TELEGRAM_MAX) -> str:
+    """`text` cut to `limit` UTF-16 code units (how Telegram counts), ending in "…" if cut.
+    Telegram refuses a longer message outright, and the reply (an emergency post) is lost."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    used = 0
+    for end, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit - 1:
+            return text[:end] + "…"
+    return text
+
 
 @dataclass(frozen=True)
 class Incoming:

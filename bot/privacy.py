@@ -4,9 +4,10 @@ as personal-information rules (GB/T 35273, cited by DB31/T 1044 4.5.5) expect.""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import repo
@@ -64,12 +65,24 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
     if cadre is None:
         return False
     message_ids = select(Message.id).where(Message.cadre_id == cadre_id)
-    await s.execute(update(Delivery).where(Delivery.message_id.in_(message_ids))
-                    .values(message_id=None, payload={"text": ""}, status="failed"))
+    ticket_ids = select(Ticket.id).where(Ticket.cadre_id == cadre_id)
+    theirs = or_(Delivery.message_id.in_(message_ids), Delivery.ticket_id.in_(ticket_ids))
+    # Their voice notes (and replies spoken to them) are files: the rows only point at them.
+    audio = set((await s.scalars(select(Ticket.audio_path).where(
+        Ticket.cadre_id == cadre_id, Ticket.audio_path.is_not(None)))).all())
+    audio |= {d.payload.get("voice_path") for d in (await s.scalars(
+        select(Delivery).where(theirs))).all() if d.payload.get("voice_path")}
+    for path in audio:
+        Path(path).unlink(missing_ok=True)
+    # Replies to them, and the staff posts of their tickets (name, phone, question): emptied.
+    await s.execute(update(Delivery).where(theirs, Delivery.status == "pending")
+                    .values(status="failed"))
+    await s.execute(update(Delivery).where(theirs).values(message_id=None, payload={"text": ""}))
     await s.execute(update(Ticket).where(Ticket.cadre_id == cadre_id).values(
         question=None, bot_answer=None, transcript=[], audio_path=None))
     await s.execute(update(AuditEntry).where(AuditEntry.cadre_id == cadre_id)
                     .values(detail=None))
+    await _scrub(s, [t for t in (cadre.name, cadre.phone) if t])
     for model in (Message, Contact, CheckIn, Flag, Conversation, Account):
         await s.execute(delete(model).where(model.cadre_id == cadre_id))
     for name in ("name", "phone", "birth_date", "merits_text", "invite_code",
@@ -78,6 +91,35 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
     cadre.merits, cadre.on_roster, cadre.updated_at = [], False, now
     await repo.audit(s, actor, "cadre.forget", now, cadre_id=cadre_id)
     return True
+
+
+ERASED = "[已删除]"
+
+
+async def _scrub(s: AsyncSession, traces: list[str]) -> None:
+    """Their name and phone cut out of what others wrote about them (staff commands and
+    notes); messages sent about them (/ticket answers, check-in alerts) emptied."""
+    if not traces:
+        return
+
+    def scrubbed(text: str) -> str:
+        for trace in traces:
+            text = text.replace(trace, ERASED)
+        return text
+
+    for model, column in ((Message, Message.text), (AuditEntry, AuditEntry.detail)):
+        mention = or_(*(column.contains(t, autoescape=True) for t in traces))
+        for row in (await s.scalars(select(model).where(mention))).all():
+            setattr(row, column.key, scrubbed(getattr(row, column.key)))
+    # A sent message that names them is about them (a /ticket answer carries their messages
+    # too): emptied like their own. JSON may keep Chinese as \u escapes: compare in Python.
+    for delivery in (await s.scalars(select(Delivery).where(
+            Delivery.message_id.is_(None)))).all():
+        text = (delivery.payload or {}).get("text") or ""
+        if any(t in text for t in traces):
+            delivery.payload = {"text": ""}
+            if delivery.status == "pending":
+                delivery.status = "failed"
 
 
 def cmd_export(args: Any) -> int:

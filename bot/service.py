@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import knowledge
 from bot import checkins, staff, tickets
 from bot.dialogue import Context, Turn, step
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Reply, fit
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Cadre, Message
@@ -75,10 +75,13 @@ class ConversationService:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Store, then process one inbound message; returns the replies to send now."""
+        msg = _without_nul(msg)
+        if msg.chat_type != "private" and msg.chat_id != self._staff_chat:
+            # A group the bot was added to: not a conversation with a cadre, and no place for
+            # staff commands either (a /ticket there would show a cadre's phone to the group).
+            return []
         if self._for_staff(msg):
             return await self._staff(msg)
-        if msg.chat_type != "private":
-            return []  # a group the bot was added to: not a conversation with a cadre
         async with self._sessions.begin() as s:  # stored first: nothing is lost
             account = await repo.account_for(s, msg, msg.at)
             inbound = await repo.record_inbound(s, account.cadre_id, msg, msg.at)
@@ -95,7 +98,7 @@ class ConversationService:
                     return await self._queue(s, cadre, msg.transport, Outcome([notice]),
                                              self._clock())
                 return []
-        return await self._process(inbound_id, msg)
+        return await self._process(inbound_id, msg, cadre_id)
 
     async def _flooding(self, s: AsyncSession, cadre_id: int) -> bool:
         since = self._clock() - timedelta(minutes=1)
@@ -113,7 +116,7 @@ class ConversationService:
                 async with self._sessions() as s:
                     if await self._flooding(s, cadre_id):
                         continue
-            replies += await self._process(inbound_id, msg)
+            replies += await self._process(inbound_id, msg, cadre_id)
         return replies
 
     def _for_staff(self, msg: Incoming) -> bool:
@@ -151,6 +154,7 @@ class ConversationService:
     async def _enqueue(self, s: AsyncSession, transport: str, reply: Reply, now: datetime
                        ) -> Reply:
         """One reply into the outbox (and the transcript, when it goes to a cadre)."""
+        reply = replace(reply, text=fit(reply.text))  # a longer one Telegram would refuse
         cadre_id = reply.meta.get("cadre_id")
         message = None
         if cadre_id is not None:
@@ -162,9 +166,8 @@ class ConversationService:
         return _with_delivery(replace(reply, voice=voice,
                                       meta={**reply.meta, "transport": transport}), delivery.id)
 
-    async def _process(self, inbound_id: int, msg: Incoming) -> list[Reply]:
-        async with self._sessions() as s:
-            cadre_id = (await s.get(Message, inbound_id)).cadre_id
+    async def _process(self, inbound_id: int, msg: Incoming, cadre_id: int | None
+                       ) -> list[Reply]:
         # One message at a time per cadre: the conversation state is read, then written.
         async with self._locks.setdefault(cadre_id, asyncio.Lock()):
             return await self._process_locked(inbound_id, msg)
@@ -177,6 +180,10 @@ class ConversationService:
                 return []
             cadre = await s.get(Cadre, inbound.cadre_id)
             outcome = await self._decide(s, cadre, msg, now)
+            if msg.kind == "contact" or msg.command == "start":  # may have linked the account
+                await s.refresh(inbound, ["cadre_id"])
+                if inbound.cadre_id != cadre.id:  # to a roster cadre: the replies are theirs
+                    cadre = await s.get(Cadre, inbound.cadre_id)
             if cadre.voice_replies:
                 outcome = await self._spoken(outcome, msg.chat_id, now)
             inbound.intent = outcome.intent
@@ -391,7 +398,9 @@ class ConversationService:
 
     async def _link_by_phone(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
         kb = knowledge.load()
-        if msg.contact_user_id and msg.contact_user_id != msg.user_id:
+        # Telegram sets contact.user_id to the sender only for their own number; an address-book
+        # card (no user_id) or someone else's would let anyone claim a roster cadre's record.
+        if msg.contact_user_id != msg.user_id:
             return Outcome([Reply(msg.chat_id, kb.string("ui.contact_not_own"))], "contact")
         phone = tickets.normal_phone(msg.contact_phone or "")
         roster = await repo.cadre_by_phone(s, phone) if phone else None
@@ -422,7 +431,8 @@ class ConversationService:
             bot_answer=kb.string("ui.voice_received"), now=now, settings=self._settings,
             audio_path=str(path) if path else None)
         replies = [Reply(msg.chat_id, kb.string("ui.voice_received"))]
-        if created and self._staff_chat:
+        # Every recording goes to staff: a second one on the open ticket is news to them too.
+        if (created or path is not None) and self._staff_chat:
             replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
                                               audio_path=str(path) if path else None))
         return Outcome(replies, "voice")
@@ -467,6 +477,16 @@ class ConversationService:
                                                         self._staff_chat)
                 for reply in alert:
                     await repo.enqueue(s, reply, TRANSPORT_TELEGRAM, now)
+
+
+def _without_nul(msg: Incoming) -> Incoming:
+    """NUL out of every text field: PostgreSQL refuses it in text (the message would not even
+    be stored), and nobody means one."""
+    fields = {name: value.replace("\x00", "") for name in
+              ("text", "command", "command_args", "callback_data", "first_name",
+               "contact_phone", "contact_user_id")
+              if isinstance(value := getattr(msg, name), str) and "\x00" in value}
+    return replace(msg, **fields) if fields else msg
 
 
 def _with_delivery(reply: Reply, delivery_id: int) -> Reply:

@@ -40,8 +40,8 @@ class Target:
     chat_id: str
 
 
-def _s(key: str, **params: object) -> str:
-    return knowledge.load().string(key, **params)
+def _s(string_key: str, /, **params: object) -> str:  # "key" is a parameter of some strings
+    return knowledge.load().string(string_key, **params)
 
 
 async def target_of(s: AsyncSession, cadre_id: int) -> Target | None:
@@ -52,7 +52,7 @@ async def target_of(s: AsyncSession, cadre_id: int) -> Target | None:
 
 
 async def ticket_or_fail(s: AsyncSession, number: int) -> Ticket:
-    ticket = await s.get(Ticket, number)
+    ticket = await s.get(Ticket, number) if repo.as_id(number) else None
     if ticket is None:
         raise DeskError(_s("ui.staff.no_ticket", n=number))
     return ticket

@@ -74,8 +74,8 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
         name=cadre.name or kb.string("ui.staff.unnamed"),
         region=kb.strings.get(f"region.{cadre.region}", "-"),
-        phone=cadre.phone or "-", question=ticket.question or "-",
-        answer=ticket.bot_answer or "-")
+        phone=cadre.phone or "-", question=_clip(ticket.question) or "-",
+        answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
     meta: dict[str, Any] = {"ticket_id": ticket.id}
@@ -84,14 +84,21 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
     return Reply(staff_chat, text, buttons=buttons, meta=meta)
 
 
+def _clip(text: str | None, limit: int = 1000) -> str | None:
+    """A long question shortened in the staff post (the whole one stays in the ticket), so
+    the post, with its reply instructions, stays within one Telegram message."""
+    return text if text is None or len(text) <= limit else text[:limit] + "…"
+
+
 async def rate(s: AsyncSession, cadre: Cadre, data: str, now: datetime) -> str:
     """A cadre's 1-5 rating of a staff answer (their own ticket only), stored once."""
     kb = knowledge.load()
     try:
         _, number, value = data.split(":")
-        ticket, rating = await s.get(Ticket, int(number)), int(value)
+        ticket_id, rating = repo.as_id(number), int(value)
     except ValueError:
         return kb.string("ui.rate.thanks")
+    ticket = await s.get(Ticket, ticket_id) if ticket_id else None
     if ticket is None or ticket.cadre_id != cadre.id or not 1 <= rating <= 5:
         return kb.string("ui.rate.thanks")
     if ticket.rating is None:

@@ -90,7 +90,7 @@ class KnowledgeBase:
             return regions[FALLBACK_REGION]
         raise KeyError(f"{key!r} has no text for {region!r} and no national text")
 
-    def string(self, key: str, **params: Any) -> str:
+    def string(self, key: str, /, **params: Any) -> str:  # some strings have a {key}
         template = self.strings[key]
         return template.format(**params) if params else template
 

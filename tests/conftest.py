@@ -14,6 +14,11 @@ from tests.postgres import PostgresServer, PostgresUnavailable
 DATABASES = ("sqlite", "postgres")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "reliability: crashes, restarts and faults "
+                                       "(tests/reliability)")
+
+
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeBotAPI]:
     """A started fake Bot API server on 127.0.0.1, stopped after the test."""

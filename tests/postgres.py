@@ -1,11 +1,12 @@
 """A throwaway PostgreSQL server for tests: initdb into a temporary directory, start it on a
 free 127.0.0.1 port with fsync off, stop it and delete everything at the end.
 
-    server = PostgresServer.find()        # None, with `why_unavailable()`, if it cannot run
+    server = PostgresServer.find()        # PostgresUnavailable (with the reason) if it can't
     server.start()
     url = await server.create_database()  # a fresh, empty database; Alembic builds the schema
     ...
     server.restart()                      # pg_ctl restart: connections are cut
+    server.pause(); server.resume()       # down for a while, back on the same port
     server.stop()                         # and the directory is gone
 
 `initdb` refuses to run as root, so as root everything runs as the `postgres` user (runuser);
@@ -162,7 +163,16 @@ class PostgresServer:
 
     def restart(self, mode: str = "fast") -> None:
         """Restart under the clients' feet: every open connection is cut."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "restart")
+        # -l: the new server must not inherit our pipes (run() would wait for them to close)
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-m", mode, "-w",
+                  "-t", "30", "restart")
+
+    def pause(self, mode: str = "fast") -> None:
+        """Stop the server but keep its data: `resume()` starts it again on the same port."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+
+    def resume(self) -> None:
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         """Stop the server and delete its directory."""

@@ -25,21 +25,42 @@ from bot.storage.models import (
     Ticket,
 )
 
+MAX_ID = 2 ** 31 - 1  # the largest INTEGER (PostgreSQL's int4) a row id can be
+
+
+def as_id(raw: str | int) -> int | None:
+    """A row id typed or pressed by a person (a ticket number, a button's data), or None if
+    it cannot be one: the database raises on a number too large for it, not a miss."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not (raw.isascii() and raw.isdigit()):
+            return None
+        raw = int(raw) if len(raw) <= 10 else 0
+    return raw if 0 < raw <= MAX_ID else None
+
 
 async def account_for(s: AsyncSession, msg: Incoming, now: datetime) -> Account:
     """The sender's account, created (with a cadre not yet on the roster) on first contact."""
     stmt = select(Account).where(Account.transport == msg.transport,
                                  Account.external_id == msg.user_id)
     account = (await s.scalars(stmt)).one_or_none()
-    if account is None:
-        cadre = Cadre(created_at=now, updated_at=now, on_roster=False, merits=[])
-        s.add(cadre)
-        await s.flush()
-        account = Account(transport=msg.transport, external_id=msg.user_id,
-                          chat_id=msg.chat_id, first_name=msg.first_name, cadre_id=cadre.id,
-                          created_at=now)
-        s.add(account)
-        await s.flush()
+    if account is not None:
+        return account
+    try:
+        async with s.begin_nested():
+            cadre = Cadre(created_at=now, updated_at=now, on_roster=False, merits=[])
+            s.add(cadre)
+            await s.flush()
+            account = Account(transport=msg.transport, external_id=msg.user_id,
+                              chat_id=msg.chat_id, first_name=msg.first_name,
+                              cadre_id=cadre.id, created_at=now)
+            s.add(account)
+            await s.flush()
+    except IntegrityError:
+        # A new cadre's messages arrive together (a double tap, a backlog after a restart)
+        # and are handled concurrently: another handler created the account first. Failing
+        # here would lose the message, so use that account.
+        account = (await s.scalars(stmt)).one()
     return account
 
 
@@ -193,7 +214,7 @@ async def cadre_by_phone(s: AsyncSession, phone: str) -> Cadre | None:
 async def find_cadre(s: AsyncSession, key: str) -> Cadre | None:
     """A cadre by id, phone or name (the name only if it is unique)."""
     key = key.strip()
-    if key.isdigit() and len(key) < 7:
+    if key.isdecimal() and len(key) < 7:
         return await s.get(Cadre, int(key))
     if key.isdigit():
         return await cadre_by_phone(s, key)

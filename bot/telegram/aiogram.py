@@ -36,6 +36,7 @@ from bot.service import ConversationService
 from bot.settings import Settings
 from bot.telegram.convert import incoming_from_callback, incoming_from_message
 from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
+from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationServi
                       update_id: int | None) -> None:
     await query.answer()
     msg = incoming_from_callback(query.from_user, query.message, query.data, update_id)
-    replies = await service.handle(msg)
+    replies = await handle_durably(service, msg)
     await deliver(service, sender(bot), replies)
 
 
@@ -103,12 +104,12 @@ async def on_voice(message: Message, bot: Bot, service: ConversationService,
     media = message.voice or message.audio
     data = await bot.download(media.file_id)
     msg = replace(incoming_from_message(message, update_id), voice=data.read() if data else None)
-    await deliver(service, sender(bot), await service.handle(msg))
+    await deliver(service, sender(bot), await handle_durably(service, msg))
 
 
 async def on_message(message: Message, bot: Bot, service: ConversationService,
                      update_id: int | None) -> None:
-    replies = await service.handle(incoming_from_message(message, update_id))
+    replies = await handle_durably(service, incoming_from_message(message, update_id))
     await deliver(service, sender(bot), replies)
 
 
@@ -134,6 +135,11 @@ def build_bot(settings: Settings, *, request_middlewares: tuple[BaseRequestMiddl
 
 def build_dispatcher(service: ConversationService) -> Dispatcher:
     dp = Dispatcher(service=service)  # workflow data: handlers get `service` by name
+    # An update is confirmed to Telegram only once it is stored: pass
+    # dp["intake"].aiogram_request_middleware() to build_bot for the polling bot.
+    intake = Intake(service)
+    dp["intake"] = intake
+    dp.update.outer_middleware(intake.aiogram_update_middleware())
     dp.include_router(build_router())
     return dp
 
@@ -153,8 +159,8 @@ async def _flush_forever(service: ConversationService, bot: Bot) -> None:
 
 async def run_polling(settings: Settings, service: ConversationService, *,
                       polling_timeout: int = 10) -> None:
-    bot = build_bot(settings)
     dp = build_dispatcher(service)
+    bot = build_bot(settings, request_middlewares=(dp["intake"].aiogram_request_middleware(),))
     await bot(DeleteWebhook())  # aiogram does not do this itself
     await deliver(service, sender(bot), await service.resume(TRANSPORT))
     await flush(service, sender(bot))

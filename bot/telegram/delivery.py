@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from weakref import WeakKeyDictionary
 
 from bot.messages import Reply
 from bot.service import ConversationService
+from bot.telegram.intake import retrying_db
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,10 @@ async def deliver(service: ConversationService, send: Send, replies: Iterable[Re
                     await _failed(service, reply, str(exc))
                 else:
                     sent += 1
-                    if reply.delivery_id is not None:
-                        await service.delivered(reply.delivery_id, message_id)
+                    if reply.delivery_id is not None:  # a database blip must not re-send it
+                        await retrying_db(
+                            partial(service.delivered, reply.delivery_id, message_id),
+                            f"recording delivery {reply.delivery_id} as sent")
                 break
             else:  # 429 on every attempt: left pending for the next flush
                 await _failed(service, reply, "retry after: attempts used up")
@@ -97,10 +101,14 @@ def _release(service: ConversationService, delivery_id: int | None) -> None:
 
 async def _failed(service: ConversationService, reply: Reply, error: str, *,
                   retry_after: float | None = None, permanent: bool = False) -> None:
-    _release(service, reply.delivery_id)  # the next flush may try it again
-    if reply.delivery_id is not None:
-        await service.failed(reply.delivery_id, error, retry_after=retry_after,
-                             permanent=permanent)
+    try:
+        if reply.delivery_id is not None:
+            await service.failed(reply.delivery_id, error, retry_after=retry_after,
+                                 permanent=permanent)
+    finally:
+        # Only now may the next flush try it again: released before the backoff (or Telegram's
+        # retry_after) was stored, a flush running meanwhile re-sent it at once.
+        _release(service, reply.delivery_id)
 
 
 def paced(send: Send, per_second: float, per_chat: float = PER_CHAT_INTERVAL) -> Send:

@@ -30,6 +30,7 @@ from bot.service import ConversationService
 from bot.settings import Settings
 from bot.telegram.convert import incoming_from_callback, incoming_from_message
 from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
+from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ async def on_update(update: Update, context: JunxiuContext) -> None:
         media = update.effective_message.voice or update.effective_message.audio
         file = await context.bot.get_file(media.file_id)
         msg = _with_voice(msg, bytes(await file.download_as_bytearray()))
-    replies = await context.service.handle(msg)
+    replies = await handle_durably(context.service, msg)
     await deliver(context.service, sender(context.bot), replies)
 
 
@@ -141,6 +142,7 @@ async def post_init(app: Application) -> None:
 
 def build_application(settings: Settings, service: ConversationService) -> Application:
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    intake = Intake(service)
     app = (
         ApplicationBuilder()
         .token(token)
@@ -148,7 +150,9 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
         .base_file_url(f"{settings.api_root}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=settings.send_retries))
         .context_types(ContextTypes(context=JunxiuContext))
-        .concurrent_updates(True)
+        # Concurrent, but an update is confirmed to Telegram only once it is stored.
+        .concurrent_updates(intake.ptb_update_processor())
+        .get_updates_request(intake.ptb_get_updates_request())
         .post_init(post_init)
         .build()
     )

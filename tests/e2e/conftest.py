@@ -122,8 +122,9 @@ class BotRunner:
         from bot.telegram.aiogram import _flush_forever, build_bot, build_dispatcher, sender
         from bot.telegram.delivery import TRANSPORT, deliver, flush
 
-        bot = build_bot(self.settings)
         dp = build_dispatcher(app.service)
+        bot = build_bot(self.settings,
+                        request_middlewares=(dp["intake"].aiogram_request_middleware(),))
         in_flight = _InFlight()
         dp.update.outer_middleware(in_flight)
         service = app.service
