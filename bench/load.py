@@ -4,10 +4,12 @@
 N realistic messages (examples from intents/data/phrases.yaml, drawn with a fixed seed) from C
 cadres, pushed in bursts of B messages from B different cadres; the next burst goes when every
 message of this one has its answer (closed loop: the bot's capacity, not a queue growing
-without end). Latency of a message: the fake receiving the update's push → the fake receiving
-the bot's sendMessage to that chat (the k-th message of a chat ↔ the k-th answer there). Also
-throughput, p50/p99, peak RSS, errors (ERROR log records, failed API calls, unanswered
-messages, extra answers).
+without end). Latency of a message: the update queued at the fake (push) → the fake
+receiving the bot's sendMessage to that chat (the k-th message of a chat ↔ the k-th answer
+there), so it includes the long-poll pick-up. Also throughput, p50/p99, peak RSS, CPU, errors
+(ERROR log records, failed API calls, unanswered messages). "Extra answers" are answers nobody
+was waiting for: a "/start" among the examples gets the menu and, for a cadre whose region is
+unknown, the region question too.
 
 Flood control (settings.flood_per_minute, 20 a minute per cadre) stays on as configured: the
 messages are spread so a cadre writes once per C messages, far under the limit unless the bot
@@ -93,6 +95,14 @@ def _without_telegram_limits() -> None:
                                            group_max_rate=0)
 
 
+def limits_note(framework: str, telegram_limits: bool) -> str:
+    if framework == "aiogram":
+        return "none (aiogram has no rate limiter; the bot sends as fast as it can)"
+    if telegram_limits:
+        return "on (PTB AIORateLimiter: 30 messages/s overall, 20/min per group)"
+    return "off (PTB AIORateLimiter's overall and group limits disabled for the run)"
+
+
 async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: bool
               ) -> dict[str, Any]:
     from bot.settings import Settings
@@ -131,8 +141,7 @@ async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: 
     result.update(framework=framework, startup_s=round(startup, 2),
                   errors_logged=errors.count, first_errors=errors.first,
                   peak_rss_mb=peak_rss_mb(), flood_per_minute=settings.flood_per_minute,
-                  telegram_rate_limits="on (PTB AIORateLimiter)" if telegram_limits else
-                  "off (PTB AIORateLimiter overall/group limits disabled for the run)")
+                  telegram_rate_limits=limits_note(framework, telegram_limits))
     return result
 
 
@@ -143,6 +152,8 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
     seen = 0  # api.requests read so far
     extra = failed_calls = flood_notices = staff_posts = 0
     unanswered = 0
+    extras: list[dict[str, Any]] = []  # the first few answers nobody was waiting for
+    sent: dict[int, list[str]] = collections.defaultdict(list)  # texts pushed, per chat
     from knowledge import load
 
     flood_text = load().string("ui.flood")
@@ -170,6 +181,9 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
                 latencies.append(call.at - queue.popleft())
             else:
                 extra += 1
+                if len(extras) < 5:
+                    extras.append({"chat": chat, "answer": call.params.get("text", "")[:120],
+                                   "chat_said": sent[chat][-2:]})
         seen = len(calls)
 
     first_push = time.monotonic()
@@ -180,6 +194,7 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
             i = start + offset
             chat = FIRST_CHAT + i % cadres  # a cadre writes once every `cadres` messages
             pending[chat].append(time.monotonic())
+            sent[chat].append(text)
             api.push_text(chat, text, first_name=f"军休{i % cadres}")
         deadline = time.monotonic() + BURST_TIMEOUT
         while True:
@@ -205,8 +220,9 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
     return {
         "messages": len(texts), "cadres": cadres, "burst": burst,
         "answered": len(latencies), "unanswered": unanswered, "extra_answers": extra,
-        "failed_api_calls": failed_calls, "flood_notices": flood_notices,
-        "staff_posts": staff_posts, "wall_s": round(wall, 2),
+        "extras": extras, "failed_api_calls": failed_calls, "flood_notices": flood_notices,
+        "staff_posts": staff_posts,  # ticket posts, and re-alerts of unclaimed emergencies
+        "wall_s": round(wall, 2),
         "throughput_msg_s": round(len(latencies) / wall, 1) if wall else None,
         "latency": stats, "p90_ms": round(percentile(latencies, 90) * 1000, 1)
         if latencies else None,

@@ -22,6 +22,7 @@ INTERRUPTS = {"emergency", "human_agent", "complaint"}
 # What a pending question should not mistake for a new question.
 CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
            "out_of_scope", "help"}
+POLITE = {"smalltalk.greeting", "smalltalk.thanks"}
 MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
 REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept in the profile
 
@@ -95,9 +96,15 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
     if _is(u.text, "ui.words.cancel"):
         return Turn(kb.string("ui.cancelled"), _idle(memory), "cancel")
     if _is(u.text, "ui.words.repeat") and memory.last_intent:
-        return _answer(memory.last_intent, memory.last_slots, u, ctx, memory)
+        # Said again, not asked again: no second ticket for the same question.
+        return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory),
+                       escalation=None)
     if _is(u.text, "ui.words.detail") and memory.last_intent:
-        return _answer(memory.last_intent, memory.last_slots, u, ctx, memory, detailed=True)
+        return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory,
+                               detailed=True), escalation=None)
+    if pending and u.intent in POLITE:
+        # "你好" / "谢谢" while we wait for an answer: reply kindly, keep the question open.
+        return replace(_answer(u.intent, {}, u, ctx, memory), memory=memory)
     if pending and u.intent not in INTERRUPTS:
         turn = _continue(memory, u, ctx, choice)
         if turn is not None:

@@ -274,8 +274,10 @@ class ConversationService:
         replies = [reply]
         if turn.escalation is not None:
             # What the cadre actually asked: "转人工" or a button says little to staff.
-            question = memory.question if memory.question and (
-                not msg.text or u.intent == "human_agent") else (msg.text or "")
+            question = msg.text or memory.question or ""
+            if memory.question and msg.text and u.intent == "human_agent":
+                question = knowledge.load().string("ui.staff.asked_before", text=msg.text,
+                                                   before=memory.question)
             notice, extra = await self._escalate(s, cadre, turn, msg, question, now)
             if notice:  # one message to the cadre, not two
                 replies[0] = replace(replies[0], text=f"{replies[0].text}\n{notice}")

@@ -110,7 +110,8 @@ async def test_asking_for_a_person_mid_question_opens_a_ticket_for_staff(
     [ticket] = await rows(app, Ticket)
     assert ticket.reason == "human_agent"
     assert ticket.status == "open"
-    assert not (await chat.answer(AMOUNT)).startswith(COMPLETED)  # the pending question was handed over
+    # the pending question was handed over
+    assert not (await chat.answer(AMOUNT)).startswith(COMPLETED)
 
 
 async def test_a_pending_question_survives_a_restart(
@@ -195,3 +196,10 @@ async def test_an_emergency_breaks_into_a_pending_question(app: App, chat: Chat)
     assert "120" in chat.mine(replies)[0].text
     assert staff_posts(replies)
 
+
+
+async def test_saying_thanks_while_a_question_waits_keeps_it_open(chat: Chat) -> None:
+    await chat.say(QUESTION)
+    assert await chat.answer("谢谢") == knowledge.load().entry("smalltalk.thanks", "national")\
+        .answer
+    assert (await chat.answer(AMOUNT)).startswith(COMPLETED)

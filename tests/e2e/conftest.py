@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,18 @@ from bot.storage.db import make_sessions
 from tests.helpers.fake_bot_api import Call, FakeBotAPI
 
 FRAMEWORKS = ("ptb", "aiogram")
+# Every scenario runs on SQLite; on PostgreSQL (a new database on the throwaway server) only
+# these, whose state crosses a restart, the outbox, the staff desk or a timer, to keep the
+# suite fast. JUNXIU_TEST_ALL_DATABASES=1 runs every scenario on both.
+ON_POSTGRES = frozenset({
+    "test_a_pressed_region_button_is_answered_and_remembered",
+    "test_the_outbox_flush_does_not_resend_a_reply_held_up_by_a_429",
+    "test_a_restart_mid_conversation_keeps_the_pending_question",
+    "test_asking_for_a_person_posts_a_ticket_to_the_staff_group",
+    "test_a_complaint_is_answered_by_replying_to_the_post_and_rated",
+    "test_an_emergency_is_re_alerted_until_someone_claims_it",
+    "test_a_voice_message_is_stored_and_handed_to_staff_with_its_audio",
+})
 CADRE = 4242  # a cadre's Telegram user id (and private chat id)
 STAFF_CHAT = -100777  # the staff group
 
@@ -158,6 +171,25 @@ class BotRunner:
                 await bot.session.close()
 
         return stop
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the e2e scenarios not in ON_POSTGRES from the PostgreSQL run."""
+    if os.environ.get("JUNXIU_TEST_ALL_DATABASES") == "1":
+        return
+    here = os.path.dirname(__file__)
+    keep, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_kind") == "postgres"
+        if (on_postgres and str(item.path).startswith(here + os.sep)
+                and getattr(item, "originalname", item.name) not in ON_POSTGRES):
+            dropped.append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(params=FRAMEWORKS)

@@ -80,9 +80,18 @@ async def push_stream(api: HookedBotAPI, messages: list[tuple[int, str]], gap: f
     return update_ids
 
 
+_reference: list[tuple[dict[int, int], dict[int, list[str]]]] = []
+
+
 async def reference(tmp_path: Path) -> tuple[dict[int, int], dict[int, list[str]]]:
     """Replies per cadre and ticket reasons per cadre, each conversation run in order through
-    the service in this process."""
+    the service in this process (once per session)."""
+    if not _reference:
+        _reference.append(await _reference_run(tmp_path))
+    return _reference[0]
+
+
+async def _reference_run(tmp_path: Path) -> tuple[dict[int, int], dict[int, list[str]]]:
     settings = Settings(_env_file=None, staff_chat_id=STAFF_CHAT,
                         database_url=f"sqlite+aiosqlite:///{tmp_path}/reference.sqlite3")
     app = await build_app(settings)
