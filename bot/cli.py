@@ -121,7 +121,9 @@ def _iso_date(raw: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {raw!r}") from exc
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
+    """The whole command line; `only_ask` leaves out the staff commands, whose modules import
+    the database layer: `junxiu ask` must start in well under a second."""
     from junxiu_core.model import REGIONS, Rank, Status
 
     parser = argparse.ArgumentParser(prog="junxiu", description="军休助手")
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("text", help="the question, or - to read one per line from stdin")
     ask.set_defaults(func=cmd_ask)
+    if only_ask:
+        return parser
 
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal (SQLite)")
     chat.set_defaults(func=cmd_chat)
@@ -173,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(only_ask=argv[:1] == ["ask"]).parse_args(argv)
     return args.func(args)
 
 

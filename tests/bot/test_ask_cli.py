@@ -68,3 +68,11 @@ def test_bad_options_are_refused_with_a_usage_error(bad: str) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["ask", *bad.split(), "你好"])
     assert exit_info.value.code == 2
+
+
+def test_ask_loads_neither_the_database_layer_nor_telegram() -> None:
+    """What keeps `junxiu ask` quick to start (the figure itself is in bench/results)."""
+    code = ("import sys; from bot import cli; cli.main(['ask', '你好']);"
+            " heavy = {'sqlalchemy', 'telegram', 'aiogram'} & set(sys.modules);"
+            " assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
