@@ -34,9 +34,12 @@ chat: install
 test: install system-deps
 	$(BIN)/python -m pytest -q
 
-bench: install
+# Figures land in bench/results/*.json. The check-in year and the load run take minutes each.
+bench: install system-deps
 	$(BIN)/python -m bench.intents
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.checkins
 
 lint: install
 	$(BIN)/ruff check .
