@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App, build_app
+from bot.settings import Settings
+from tests.helpers.clock import Clock
 from tests.helpers.fake_bot_api import FakeBotAPI
 from tests.postgres import PostgresServer, PostgresUnavailable
 
@@ -78,3 +81,30 @@ def database_url(database_kind: str, request: pytest.FixtureRequest, tmp_path: P
     if database_kind == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/junxiu.sqlite3"
     return request.getfixturevalue("postgres_url")
+
+
+# -- the service on a test database, with a clock the test moves ----------------------------
+
+STAFF_CHAT = -100500  # the staff group of the service-level tests
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """On SQLite and on PostgreSQL (`database_url` above)."""
+    return Settings(_env_file=None, database_url=database_url, staff_chat_id=STAFF_CHAT)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: Clock, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
+    monkeypatch.chdir(tmp_path)  # voice files go to ./var/audio: keep them out of the repo
+    app = await build_app(settings, clock=clock)
+    try:
+        yield app
+    finally:
+        await app.close()

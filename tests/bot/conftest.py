@@ -5,30 +5,17 @@ does."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.messages import Incoming, Reply
-from bot.settings import Settings
+from tests.conftest import STAFF_CHAT
+from tests.helpers.clock import Clock
 
-STAFF_CHAT = -100500
-START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai, a Sunday
+__all__ = ["STAFF_CHAT", "Chat", "Clock", "staff_posts"]
 
-
-class Clock:
-    """The service's clock: stands still until the test moves it."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 class Chat:
@@ -76,28 +63,8 @@ def staff_posts(replies: list[Reply]) -> list[Reply]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """On SQLite and on PostgreSQL (`database_url` in tests/conftest.py)."""
-    return Settings(_env_file=None, database_url=database_url, staff_chat_id=STAFF_CHAT)
-
-
-@pytest.fixture
 def update_ids() -> Iterator[int]:
     return itertools.count(1)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: Clock) -> AsyncIterator[App]:
-    app = await build_app(settings, clock=clock)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 @pytest.fixture

@@ -8,36 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
 from bot.settings import Settings
-from tests.bot.conftest import Clock
 from tests.e2e.conftest import FRAMEWORKS, STAFF_CHAT, BotRunner
 from tests.helpers.fake_bot_api import FakeBotAPI
-
-SERVICE_STAFF_CHAT = -100500
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """On SQLite and on PostgreSQL (`database_url` in tests/conftest.py)."""
-    return Settings(_env_file=None, database_url=database_url,
-                    staff_chat_id=SERVICE_STAFF_CHAT)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: Clock, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
-    monkeypatch.chdir(tmp_path)  # voice files go to ./var/audio: keep them out of the repo
-    app = await build_app(settings, clock=clock)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 @pytest.fixture(params=FRAMEWORKS)

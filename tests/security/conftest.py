@@ -4,20 +4,18 @@ test moves, and people (cadres, staff, strangers) talking to it as Telegram user
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.messages import Incoming, Reply
-from bot.settings import Settings
 from bot.storage.db import make_sessions
 from bot.storage.models import Cadre, Staff
-from tests.bot.conftest import Clock
+from tests.conftest import STAFF_CHAT as STAFF_CHAT
+from tests.helpers.clock import Clock
 
-STAFF_CHAT = -100500
 STAFF_USER = 777001
 STRANGER = 555001  # a Telegram user on no roster
 
@@ -67,31 +65,8 @@ class Person:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """On SQLite and on PostgreSQL (`database_url` in tests/conftest.py)."""
-    return Settings(_env_file=None, database_url=database_url,
-                    staff_chat_id=STAFF_CHAT)
-
-
-@pytest.fixture
 def ids() -> Iterator[int]:
     return itertools.count(1)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: Clock, tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
-    monkeypatch.chdir(tmp_path)  # voice files go to ./var/audio
-    app = await build_app(settings, clock=clock)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 async def add_roster(app: App, name: str, phone: str, region: str = "jilin") -> int:
