@@ -42,7 +42,8 @@ def decide(u: Understanding, profile: CadreProfile, today: date, *, detailed: bo
         follow_up = clarification(u)
         return Answered(u, None, follow_up.question + "\n" + "\n".join(follow_up.options[:2]),
                         follow_up)
-    decision = answer(u.intent, u.slots, profile, today)
+    slots = {**u.slots, "about": u.topic} if u.topic else u.slots
+    decision = answer(u.intent, slots, profile, today)
     return Answered(u, decision, render(decision, detailed=detailed), decision.follow_up)
 
 
@@ -76,4 +77,6 @@ def as_json(answered: Answered, original: str) -> dict[str, Any]:
         "slots": jsonable(answered.understanding.slots),
         "result": jsonable(d.result) if d else {},
         "follow_up": answered.follow_up.question if answered.follow_up else None,
+        # The intent a complaint is about (INTENTS.md); null for every other intent.
+        "topic": answered.understanding.topic if answered.intent == "complaint" else None,
     }

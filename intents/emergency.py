@@ -1,8 +1,9 @@
-"""Emergencies are found before anything else and always win: a fall, chest pain, no breath.
+"""The emergency rule net: signs and events as data (emergency.yaml), look-alikes cut out first.
 
-High recall on purpose (a false alarm costs a staff member a minute; a miss can cost a life),
-with a short list of phrases that only look like emergencies (asking about reimbursement for
-an old fall, the 急诊 policy), which are cut out before looking.
+It runs on every message before anything else, beside the learned emergency head; either one
+raising the alarm is enough (a false alarm costs a staff member a minute; a miss can cost a
+life). Look-alikes are cut out rather than vetoing the message: "去年摔过一跤，今天又摔倒了
+起不来" is still an emergency once "去年摔过一跤" is gone.
 """
 
 from __future__ import annotations
@@ -13,39 +14,109 @@ from dataclasses import dataclass
 
 from intents.resources import read_yaml
 
+_CLAUSE = re.compile(r"[^，。！？；,.!?;\n]+")
+
+Sign = tuple[re.Pattern[str], ...]  # every pattern must match (a double dose AND a symptom)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: str  # the sign's kind (stroke, fall, gas …) or "call" for a plain call for help
+    cue: str  # the words that raised it
+
 
 @dataclass(frozen=True)
 class EmergencyDetector:
     phrases: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
+    signs: tuple[tuple[str, Sign], ...]
     not_emergency: tuple[str, ...]
+    cuts: tuple[re.Pattern[str], ...]
+    cut_clauses: tuple[re.Pattern[str], ...]
+    resolved: tuple[str, ...]
+    acute: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls) -> EmergencyDetector:
         data = read_yaml("emergency.yaml") or {}
+        signs = []
+        for kind, entries in (data.get("signs") or {}).items():
+            for entry in entries:
+                parts = entry if isinstance(entry, list) else [entry]
+                signs.append((kind, tuple(re.compile(p) for p in parts)))
         return cls(
             phrases=tuple(data.get("phrases", ())),
             patterns=tuple(re.compile(p) for p in data.get("patterns", ())),
-            not_emergency=tuple(data.get("not_emergency", ())),
+            signs=tuple(signs),
+            not_emergency=tuple(sorted(data.get("not_emergency", ()), key=len, reverse=True)),
+            cuts=tuple(re.compile(p) for p in data.get("cut", ())),
+            cut_clauses=tuple(re.compile(p) for p in data.get("cut_clauses", ())),
+            resolved=tuple(data.get("resolved", ())),
+            acute=re.compile(data["acute"]) if data.get("acute") else None,
         )
 
-    def match(self, text: str) -> str | None:
-        """The cue that marks `text` as an emergency, or None.
-
-        Look-alike phrases are cut out rather than vetoing the message: "去年摔过一跤，今天又
-        摔倒了起不来" is still an emergency once "去年摔过一跤" is gone.
-        """
+    def without_lookalikes(self, text: str) -> str:
+        for marker in self.resolved:
+            at = text.rfind(marker)
+            if at != -1:
+                text = text[at + len(marker):]
         for phrase in self.not_emergency:
             if phrase in text:
                 text = text.replace(phrase, " ")
+        for cut in self.cuts:
+            text = cut.sub(" ", text)
+        return "，".join(c for c in _CLAUSE.findall(text) if not self._lookalike_clause(c))
+
+    def _lookalike_clause(self, clause: str) -> bool:
+        if self.acute is not None and self.acute.search(clause):
+            return False
+        return any(p.search(clause) for p in self.cut_clauses)
+
+    def assess(self, text: str) -> Alarm | None:
+        """The alarm `text` raises, or None."""
+        text = self.without_lookalikes(text)
+        sign = self._first_sign(text)
+        if sign:
+            return sign
         for phrase in self.phrases:
             if phrase in text:
-                return phrase
+                return Alarm("call", phrase)
         for pattern in self.patterns:
             found = pattern.search(text)
             if found:
-                return found.group(0)
+                return Alarm("call", found.group(0))
         return None
+
+    def signals(self, text: str) -> list[str]:
+        """The net's evidence as features for the learned head: what it finds with and without
+        the look-alikes cut, and which look-alike markers are present. The model learns how
+        much each is worth (a stroke word after 去年 is not a stroke now)."""
+        out = []
+        raw = self._first_sign(text)
+        if raw:
+            out.append("eR" + raw.kind)
+        cut = self.assess(text)
+        if cut:
+            out.append("eC" + cut.kind)
+        out.extend(f"eMcut{i}" for i, p in enumerate(self.cuts) if p.search(text))
+        out.extend(f"eMclause{i}" for i, p in enumerate(self.cut_clauses) if p.search(text))
+        if self.acute is not None and self.acute.search(text):
+            out.append("eMacute")
+        if any(m in text for m in self.resolved):
+            out.append("eMresolved")
+        return out
+
+    def _first_sign(self, text: str) -> Alarm | None:
+        for kind, sign in self.signs:
+            found = sign[0].search(text)
+            if found and all(p.search(text) for p in sign[1:]):
+                return Alarm(kind, found.group(0))
+        return None
+
+    def match(self, text: str) -> str | None:
+        """The cue that marks `text` as an emergency, or None."""
+        alarm = self.assess(text)
+        return alarm.cue if alarm else None
 
 
 @functools.cache

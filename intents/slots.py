@@ -198,8 +198,12 @@ def _amount_value(num: str) -> tuple[int, bool, bool] | None:
     return round(value), approx, any(c in num for c in "千仟万亿")
 
 
+# Voice input hears 万 as 晚 (十五晚): right after a numeral, and not 晚上/晚饭/晚会/晚点.
+_WAN_SLIP_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])晚(?![上饭餐间会点安辈年])")
+
+
 def _amounts(msg: _Msg) -> dict[str, Any]:
-    text = msg.text
+    text = _WAN_SLIP_RE.sub("万", msg.text)  # same length: positions still line up
     found: list[tuple[int, int, int, bool]] = []  # start, end, yuan, approximate
     money_context: bool | None = None
     for m in _AMOUNT_RE.finditer(text):
@@ -316,7 +320,9 @@ _MERIT_RE = re.compile(r"(?P<ord>[一二三123特])等功")
 _MERIT_CODE = {"特": "merit_1", "一": "merit_1", "1": "merit_1", "二": "merit_2", "2": "merit_2",
                "三": "merit_3", "3": "merit_3"}
 _WARTIME_RE = re.compile(r"战时|作战|战场|参战|战斗|打仗|前线|反击战|还击战|战争|抗美援朝|对越")
-_COLLECTIVE_RE = re.compile(r"集体|单位|部队|连队")
+# A merit is a collective one when 集体 says so or a unit is the subject (连队立了三等功);
+# "在部队立过三等功" names where the cadre earned it, so a preceding 在/从 keeps it personal.
+_COLLECTIVE_RE = re.compile(r"集体|(?<![在从到])(?:单位|部队|连队)(?:里|也|曾|还)?(?:荣立|立|获得|获|得)")
 _CITATION_RE = re.compile(r"嘉奖")
 # Level of a commendation body: party committee/government → commended_*, veterans department
 # → model_cadre_*, a bare level word (市级, 县里) → decided by the honour word.
@@ -324,9 +330,12 @@ _LEVEL_RE = re.compile(
     r"(?P<national>国务院|党中央|中共中央|中央(?!军委)|全国|国家级|退役军人事务部|退役军人部)"
     r"|(?P<province>省(?:委|政府|人民政府|级|里|退役军人事务厅|退役军人厅|退役军人事务局|厅)"
     r"|退役军人事务厅)"
-    r"|(?P<city>(?<![城超都门夜股上])(?:市|州|盟)(?:委|政府|人民政府|级|里|退役军人事务局|退役军人局|局))"
-    r"|(?P<county>(?<![社小园景城市郊山矿营])(?:县|区|旗)"
-    r"(?:委|政府|人民政府|级|里|退役军人事务局|退役军人局|局))"
+    # 城市里 / 社区里 are not bodies, so 级/里/局 need a guard; 市委, 市退役军人事务局 do not
+    # (聊城市退役军人事务局 is a city body although 城市 stands inside it).
+    r"|(?P<city>(?:市|州|盟)(?:委|政府|人民政府|退役军人事务局|退役军人局)"
+    r"|(?<![城超都门夜股上])(?:市|州|盟)(?:级|里|局))"
+    r"|(?P<county>(?:县|区|旗)(?:委|政府|人民政府|退役军人事务局|退役军人局)"
+    r"|(?<![社小园景城市郊山矿营])(?:县|区|旗)(?:级|里|局))"
 )
 _COMMEND_WORD_RE = re.compile(r"表彰|表扬|奖励|嘉奖|通报|荣誉称号|授予|先进|模范|优秀")
 _MODEL_WORD_RE = re.compile(r"先进|模范|优秀")
@@ -346,7 +355,7 @@ def _merits(msg: _Msg) -> dict[str, Any]:
             codes.append(code)
 
     for m in _MERIT_RE.finditer(text):
-        if msg.negated(m.start()) or _COLLECTIVE_RE.search(msg.before(m.start(), 4)):
+        if msg.negated(m.start()) or _COLLECTIVE_RE.search(msg.before(m.start(), 8)):
             continue
         code = _MERIT_CODE[m.group("ord")]
         if code == "merit_3":
@@ -384,7 +393,8 @@ _AGE_WITH_SUI_RE = re.compile(
     r"(?!以上|以下|及以上|及以下|以内|之前|以前|前|后|那年|时|的时候|的人|的老)"
 )
 _AGE_BARE_RE = re.compile(
-    rf"(?P<pre>今年|我|俺|本人|已经|都|已|快要?|明年就?满?|年满|刚满)(?:已经|都|也|才|就|刚|快)?"
+    rf"(?P<pre>今年|我|俺|本人|已经|都|已|快要?|明年就?满?|年满|刚满|整|正好)"
+    rf"(?:已经|都|也|才|就|刚|快|整|满|正好)?"
     rf"{_AGE_NUM}(?P<approx>多|来|出头)?(?![\d一二三四五六七八九十万千百元块年月日号天次个人%.点岁周多来几])"
 )
 # Someone else's age: 老伴78岁.
@@ -529,6 +539,9 @@ _LEVELS = {"province": 1, "city": 2, "district": 3}
 _SELF_RE = re.compile(r"我|俺|本人|咱")
 _HOME_RE = re.compile(r"住|安置|定居|落户|户口|军休所|家在|居住|移交")
 _ABROAD_WORD_RE = re.compile(r"出国|出境|国外|境外")
+# A place that names an awarding body (山东省委省政府的表彰) says who commended the cadre, not
+# where the cadre lives: it counts only when no other place is named.
+_BODY_AFTER_RE = re.compile(r"(?:省|市|县|区)?(?:委|政府|人民政府|退役军人|党委)")
 
 
 def _expand(name: str) -> tuple[str, list[str]]:
@@ -581,7 +594,8 @@ def _region(msg: _Msg) -> dict[str, Any]:
             out["abroad"] = True
             continue
         start, end = msg.clause(m.start())
-        score = (2 * bool(_HOME_RE.search(text, start, end))
+        body = bool(_BODY_AFTER_RE.match(text, m.end()))
+        score = (-10 * body + 2 * bool(_HOME_RE.search(text, start, end))
                  + bool(_SELF_RE.search(text, start, end))
                  - 3 * bool(_KIN_RE.search(text, start, end)))
         key = (score, level, kind == "region", -m.start())
@@ -650,7 +664,7 @@ _SAN_YEAR_RE = re.compile(
     r"大前年|前年|去年|今年|(?<!\d)(?P<y>\d{4})年|(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2})年前")
 _SAN_YEARS_AGO = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
 _SAN_WORD_RE = re.compile(r"疗养")
-_PAST_RE = re.compile(r"过|了|参加|去的|回来|上次|上回|最近一次")
+_PAST_RE = re.compile(r"过|去了|参加|去的|回来|上次|上回|最近一次|疗养了")
 # "今年刚去过" answering "上次疗养是哪一年？": the clause is only the time and the verb.
 _SHORT_ANSWER_RE = re.compile(
     r"^\s*(?:大前年|前年|去年|今年|\d{4}年)(?:刚|才|也|就)?(?:去|参加)过?(?:了|一回|一次|一趟)?\s*$")

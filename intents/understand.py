@@ -1,4 +1,12 @@
-"""understand(): normalise → emergency check → segment → extract slots → match → decide."""
+"""understand(): normalise → slots → features → the learned model and its safety heads → decide.
+
+The safety questions are asked of every message, each by its own evidence, before the topic:
+1. emergency: the rule net of signs (intents/emergency.py) OR the learned emergency head;
+2. bereavement news: a death reported (the head), unless the message asks about the benefits
+   (then the topic classifier says `bereavement`, an ordinary answer);
+3. complaint: a grievance (the head), orthogonal to its topic, which is kept as `topic`.
+Then the topic: confident → that intent; torn between two → ask; nothing → staff or out of scope.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +15,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from intents import match
 from intents.emergency import default_detector
+from intents.features import features, has_han
+from intents.model import Model, Scores, default_model
 from intents.normalise import default_normaliser
 from intents.resources import read_yaml
 from intents.segment import segment
 from intents.slots import extract
 
-# Calibrated on cross-validation over the written examples (bench/tune_matcher.py).
-CONFIDENT = 0.50  # top score at or above: answer
-MARGIN = 0.06  # ...and at least this far ahead of the runner-up, else ask which one
-FLOOR = 0.30  # below this nothing matched: policy.other (staff) or out_of_scope
+# Calibrated probabilities (a softmax temperature fitted out of fold), so these mean what they
+# say: chosen by cross-validation over the written examples (bench/intents.py --cv).
+CONFIDENT = 0.55  # top probability at or above: answer
+MARGIN = 0.15  # ...below CONFIDENT and less than this ahead of the runner-up: ask which one
+FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
+COMPLAINT_TOPIC_MIN = 0.4
+TOPIC_SURE = 0.4  # the topic classifier alone raises a safety intent from this probability  # a complaint's topic is named only when the topic head is this sure
 
 # Asking "which one?" before handing over would only delay a person who needs one.
-HANDED_TO_STAFF = {"emergency", "complaint", "human_agent"}
+HANDED_TO_STAFF = {"emergency", "complaint", "human_agent", "bereavement.news", "policy.other"}
 NEVER_CLARIFY_WITH = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "help",
                       "out_of_scope", "checkin.reply"}
+# Intents whose answer is a region's rules: asked by a cadre of a place with no rules here,
+# they become policy.other (INTENTS.md), with the topic kept for the national answer.
+REGIONAL = {"sanatorium.eligibility", "sanatorium.arrangements", "medical.subsidy",
+            "medical.checkup", "medical.access", "nursing.allowance", "travel.abroad",
+            "contact.lost", "party.membership", "social_org.parttime", "residence.change",
+            "pension.allowances", "bereavement", "elderly_care", "visits",
+            "culture.education", "honors"}
 
 
 @dataclass(frozen=True)
@@ -34,35 +53,68 @@ class Understanding:
     alternatives: tuple[tuple[str, float], ...] = ()  # runner-ups, best first
     clarify: bool = False  # torn between the first two alternatives: ask the cadre
     emergency_cue: str | None = None
-    reason: str = "matched"  # matched | emergency | empty | no_match | clarify
+    reason: str = "matched"  # matched | emergency | empty | no_match | clarify | head | region
+    topic: str | None = None  # complaint: the intent it is about; policy.other: the topic asked
+    heads: dict[str, float] = field(default_factory=dict)  # safety heads' probabilities
+    emergency_kind: str | None = None  # the sign (stroke, fall, gas …) when the net raised it
 
 
-def understand(text: str, today: date) -> Understanding:
+def understand(text: str, today: date, *, model: Model | None = None) -> Understanding:
     normalised = default_normaliser()(text or "")
     if not any(ch.isalnum() for ch in normalised):
         return Understanding(normalised, "help", 1.0, reason="empty")
-    cue = default_detector().match(normalised)
     slots = extract(normalised, today)
-    if cue:
-        return Understanding(normalised, "emergency", 1.0, slots, emergency_cue=cue,
-                             reason="emergency")
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in normalised) and not slots:
-        return Understanding(normalised, "out_of_scope", 0.5, slots, reason="no_chinese")
+    model = model or default_model()
+    net = default_detector()
+    scores = model.score(features(normalised, segment(normalised), slots,
+                                  net.signals(normalised)))
+    ranked = scores.intents
+    alternatives = ranked[:3]
+    heads = {k: round(v, 4) for k, v in scores.heads.items()}
 
-    ranked = match.rank(match.default_index(), normalised, segment(normalised), slots)
-    top, second = ranked[0], ranked[1]
-    alternatives = tuple((s.intent, s.score) for s in ranked[:3])
-    if top.score < FLOOR:
+    def result(intent: str, confidence: float, **kw: Any) -> Understanding:
+        return Understanding(normalised, intent, round(confidence, 4), slots, alternatives,
+                             heads=heads, **kw)
+
+    alarm = net.assess(normalised)
+    if alarm and scores.heads["emergency"] >= model.thresholds.get("net", 0.0):
+        return result("emergency", 1.0, emergency_cue=alarm.cue, emergency_kind=alarm.kind,
+                      reason="emergency")
+    if _raised(scores, model, "emergency"):
+        return result("emergency", max(scores.heads["emergency"], _p(scores, "emergency")),
+                      emergency_cue="model", reason="emergency")
+    if not has_han(normalised) and not slots:
+        return result("out_of_scope", 0.5, reason="no_chinese")
+    top, p_top = ranked[0]
+    if _raised(scores, model, "bereavement.news") and top != "bereavement":
+        return result("bereavement.news",
+                      max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
+                      reason="head")
+    if _raised(scores, model, "complaint"):
+        topic, sure = scores.complaint_topic
+        return result("complaint", max(scores.heads["complaint"], _p(scores, "complaint")),
+                      topic=topic if sure >= COMPLAINT_TOPIC_MIN else None, reason="head")
+    if top in REGIONAL and slots.get("place_other") and not slots.get("region"):
+        return result("policy.other", p_top, topic=top, reason="region")
+    if p_top < FLOOR:
         fallback = "policy.other" if _about_policy(normalised) else "out_of_scope"
-        return Understanding(normalised, fallback, top.score, slots, alternatives,
-                             reason="no_match")
-    if (top.score - second.score < MARGIN and top.score < CONFIDENT + MARGIN
-            and not {top.intent, second.intent} & NEVER_CLARIFY_WITH
-            and top.intent not in HANDED_TO_STAFF  # staff will see it anyway
-            and top.intent not in match.hinted(match.default_index(), slots)):
-        return Understanding(normalised, top.intent, top.score, slots, alternatives,
-                             clarify=True, reason="clarify")
-    return Understanding(normalised, top.intent, top.score, slots, alternatives)
+        return result(fallback, p_top, reason="no_match")
+    second, p_second = ranked[1]
+    if (p_top < CONFIDENT and p_top - p_second < MARGIN
+            and not {top, second} & NEVER_CLARIFY_WITH
+            and not {top, second} & HANDED_TO_STAFF):  # staff will see it anyway
+        return result(top, p_top, clarify=True, reason="clarify")
+    return result(top, p_top)
+
+
+def _p(scores: Scores, intent: str) -> float:
+    return next((p for i, p in scores.intents if i == intent), 0.0)
+
+
+def _raised(scores: Scores, model: Model, head: str) -> bool:
+    """The head is sure, or the topic classifier itself puts this intent first."""
+    return (scores.heads.get(head, 0.0) >= model.thresholds.get(head, 0.5)
+            or (scores.intents[0][0] == head and scores.intents[0][1] >= TOPIC_SURE))
 
 
 @functools.cache

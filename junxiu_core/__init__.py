@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import knowledge
-from junxiu_core import contact, medical, sanatorium, travel
+from junxiu_core import contact, medical, safety, sanatorium, travel
 from junxiu_core.compose import escalate, finish
 from junxiu_core.general import HANDED_TO_STAFF, from_knowledge
 from junxiu_core.model import (
@@ -34,7 +34,7 @@ INTENTS: tuple[str, ...] = (
     "social_org.parttime", "residence.change", "pension.allowances", "bereavement",
     "elderly_care", "visits", "culture.education", "honors", "complaint", "emergency",
     "policy.other", "human_agent", "checkin.reply", "smalltalk.greeting", "smalltalk.thanks",
-    "smalltalk.goodbye", "help", "out_of_scope",
+    "smalltalk.goodbye", "help", "out_of_scope", "bereavement.news", "health.concern",
 )
 
 COMPUTED: dict[str, Rule] = {
@@ -43,8 +43,15 @@ COMPUTED: dict[str, Rule] = {
     travel.INTENT: travel.travel_abroad,
     contact.INTENT: contact.lost_contact,
 }
-RULES: dict[str, Rule] = {intent: COMPUTED.get(intent) or from_knowledge(intent)
-                          for intent in INTENTS}
+HANDED_WITH_MORE: dict[str, Rule] = {
+    "complaint": safety.complaint,
+    "bereavement.news": safety.bereavement_news,
+    "health.concern": safety.health_concern,
+    "policy.other": safety.policy_other,
+}
+RULES: dict[str, Rule] = {
+    intent: COMPUTED.get(intent) or HANDED_WITH_MORE.get(intent) or from_knowledge(intent)
+    for intent in INTENTS}
 
 
 def answer(intent: str, slots: Mapping[str, Any] | None, profile: CadreProfile | None,

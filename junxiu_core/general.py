@@ -18,6 +18,7 @@ HANDED_TO_STAFF: dict[str, Priority] = {
     "complaint": Priority.HIGH,
     "human_agent": Priority.NORMAL,
     "policy.other": Priority.NORMAL,
+    "bereavement.news": Priority.HIGH,
 }
 
 

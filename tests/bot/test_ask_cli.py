@@ -9,7 +9,7 @@ import pytest
 from bot.cli import main
 
 FIELDS = {"text", "intent", "confidence", "escalate", "escalation_reason", "answer",
-          "citations", "slots", "result", "follow_up"}
+          "citations", "slots", "result", "follow_up", "topic"}
 
 
 def ask_json(capsys, *args: str) -> dict:

@@ -1,0 +1,153 @@
+"""The learned intent model at run time: TF-IDF weights and linear classifiers, applied with numpy.
+
+One vector per message feeds every output at once: the topic classifier (one score per intent),
+the safety heads (emergency, complaint, bereavement news) and the complaint-topic classifier.
+The weights are trained by `intents.train` (scikit-learn, at install time) and kept in a cache
+file keyed on everything that shapes them: the training data and the code of this package.
+scikit-learn is never imported here: scoring is a gather and a dot product.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from intents.examples import example_files
+from intents.resources import data_path
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the saved layout changes
+# Data files besides the examples that change what a message's features are.
+SHAPING_DATA = ("homophones.yaml", "fillers.yaml", "domain_words.txt", "jieba_dict.txt",
+                "stopwords.txt")
+
+
+@dataclass(frozen=True)
+class Scores:
+    intents: tuple[tuple[str, float], ...]  # calibrated probabilities, best first
+    heads: dict[str, float]  # emergency / complaint / bereavement.news → probability
+    complaint_topic: tuple[str | None, float] = (None, 0.0)
+
+
+@dataclass(frozen=True)
+class Model:
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # float32, one per feature
+    weights: np.ndarray  # float32, (features, outputs)
+    bias: np.ndarray  # float32, (outputs,)
+    intents: tuple[str, ...]  # outputs [0, len(intents)): the topic classifier
+    heads: tuple[str, ...]  # the next outputs: one binary head each
+    topics: tuple[str, ...]  # the last outputs: complaint topics ("" = none named)
+    temperature: float  # softmax temperature of the topic classifier (fitted out of fold)
+    platt: dict[str, tuple[float, float]]  # head → (a, b): p = sigmoid(a·score + b)
+    topic_temperature: float
+    thresholds: dict[str, float]
+    report: dict[str, Any] = field(default_factory=dict)  # cross-validation figures
+
+    def vector(self, feats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and TF-IDF values (sublinear tf, L2-normalised) of known features."""
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for f in feats:
+            j = vocabulary.get(f)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        vals = (1.0 + np.log(tf)) * self.idf[cols]
+        vals /= np.linalg.norm(vals)
+        return cols, vals
+
+    def raw(self, feats: Sequence[str]) -> np.ndarray:
+        cols, vals = self.vector(feats)
+        if not len(cols):
+            return self.bias.copy()
+        return vals @ self.weights[cols] + self.bias
+
+    def score(self, feats: Sequence[str]) -> Scores:
+        out = self.raw(feats).astype(np.float64)
+        n, h = len(self.intents), len(self.heads)
+        probs = _softmax(out[:n] * self.temperature)
+        order = np.argsort(-probs)
+        heads = {}
+        for k, name in enumerate(self.heads):
+            a, b = self.platt[name]
+            heads[name] = float(1.0 / (1.0 + np.exp(-(a * out[n + k] + b))))
+        complaint_topic: tuple[str | None, float] = (None, 0.0)
+        if self.topics:
+            topic_probs = _softmax(out[n + h:] * self.topic_temperature)
+            best = int(np.argmax(topic_probs))
+            complaint_topic = (self.topics[best] or None, float(topic_probs[best]))
+        return Scores(tuple((self.intents[i], float(probs[i])) for i in order), heads,
+                      complaint_topic)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def fingerprint() -> str:
+    """Digest of everything that shapes the model: this package's code and its data."""
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in (*SHAPING_DATA, *example_files()):
+        path = data_path(name)
+        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))
+    return digest.hexdigest()[:16]
+
+
+def cache_path(key: str | None = None) -> Path:
+    root = Path(os.environ.get("JUNXIU_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+                or Path.home() / ".cache")
+    if not os.environ.get("JUNXIU_CACHE_DIR"):
+        root = root / "junxiu"
+    return root / f"intent-model-{key or fingerprint()}.pickle"
+
+
+def save(model: Model, path: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only home only costs the next start-up
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+
+def load_cached(path: Path) -> Model | None:
+    try:
+        with path.open("rb") as f:
+            model = pickle.load(f)  # our own file, written by save()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
+            ModuleNotFoundError):
+        return None
+    return model if isinstance(model, Model) else None
+
+
+@functools.cache
+def default_model() -> Model:
+    """The model over the packaged data: from the cache, or trained once now (logged)."""
+    path = cache_path()
+    model = load_cached(path)
+    if model is None:
+        log.warning("intent model not in the cache (%s): training it now, once", path.name)
+        from intents.train import train  # scikit-learn: imported only to train
+
+        model = train()
+        save(model, path)
+    return model

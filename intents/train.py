@@ -1,0 +1,266 @@
+"""Training the intent model (scikit-learn), at install time: `python -m intents.train`.
+
+Deterministic: fixed folds and seeds, examples in file order. Steps:
+1. every written example → the shared features (intents.features);
+2. 5-fold cross-validation gives out-of-fold scores, from which the calibration is fitted (a
+   softmax temperature for the topics, Platt scaling for each head) and the figures reported;
+3. the final model is fitted on all examples and exported as plain numpy arrays for
+   intents.model, which applies them without scikit-learn.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from intents.emergency import default_detector
+from intents.examples import Example, load_examples
+from intents.features import features
+from intents.model import Model, cache_path, fingerprint, save
+from intents.normalise import default_normaliser
+from intents.segment import segment
+from intents.slots import extract
+
+log = logging.getLogger(__name__)
+
+HEADS = ("emergency", "complaint", "bereavement.news")
+FOLDS = 5
+SEED = 0
+C_TOPIC = 0.5  # chosen by cross-validation over the written examples (bench/intents.py --cv)
+C_HEAD = 0.5
+MIN_DF = 1
+# Slots are read as of a fixed day: only whether a slot is present matters, never its value.
+_SLOT_DAY = date(2026, 1, 1)
+# The learned emergency head backs up the rule net: its threshold keeps out-of-fold false alarms
+# on everything else within this share, and never goes below HEAD_FLOOR.
+EMERGENCY_FALSE_ALARMS = 0.02
+HEAD_FLOOR = 0.3
+
+
+def prepare(texts: Sequence[str]) -> list[list[str]]:
+    normalise, net = default_normaliser(), default_detector()
+    out = []
+    for text in texts:
+        t = normalise(text)
+        out.append(features(t, segment(t), extract(t, _SLOT_DAY), net.signals(t)))
+    return out
+
+
+def _identity(feats: list[str]) -> list[str]:
+    return feats
+
+
+def _vectoriser() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=MIN_DF,
+                           dtype=np.float32, norm="l2")
+
+
+@dataclass
+class Fitted:
+    vectoriser: TfidfVectorizer
+    topic: LinearSVC
+    heads: dict[str, LinearSVC]
+    complaint_topic: LinearSVC | None
+    topic_labels: tuple[str, ...]
+
+
+def _topic_label(e: Example) -> str:
+    return e.topic or ""
+
+
+def fit(feats: Sequence[list[str]], examples: Sequence[Example]) -> Fitted:
+    vectoriser = _vectoriser()
+    x = vectoriser.fit_transform(feats)
+    y = np.array([e.intent for e in examples])
+    topic = LinearSVC(C=C_TOPIC, random_state=SEED).fit(x, y)
+    heads = {}
+    for head in HEADS:
+        gold = (y == head).astype(int)
+        if not gold.any():
+            raise ValueError(f"no training example of {head}: every head needs its own data")
+        heads[head] = LinearSVC(C=C_HEAD, class_weight="balanced", random_state=SEED).fit(
+            x, gold)
+    complaints = [i for i, e in enumerate(examples) if e.intent == "complaint"]
+    labels = sorted({_topic_label(examples[i]) for i in complaints})
+    complaint_topic = None
+    if len(labels) >= 2:
+        complaint_topic = LinearSVC(C=C_TOPIC, random_state=SEED).fit(
+            x[complaints], [_topic_label(examples[i]) for i in complaints])
+        labels = list(complaint_topic.classes_)
+    return Fitted(vectoriser, topic, heads, complaint_topic, tuple(labels))
+
+
+def _decisions(f: Fitted, feats: Sequence[list[str]]) -> dict[str, np.ndarray]:
+    x = f.vectoriser.transform(feats)
+    out = {"topic": f.topic.decision_function(x)}
+    for head, clf in f.heads.items():
+        out[head] = clf.decision_function(x)
+    if f.complaint_topic is not None:
+        d = f.complaint_topic.decision_function(x)
+        out["complaint_topic"] = d if d.ndim == 2 else np.stack([-d, d], axis=1)
+    return out
+
+
+def _fit_temperature(scores: np.ndarray, gold: np.ndarray) -> float:
+    """The softmax temperature that minimises the out-of-fold negative log-likelihood."""
+    best, best_t = np.inf, 1.0
+    for t in np.exp(np.linspace(np.log(0.5), np.log(40.0), 80)):
+        z = scores * t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        nll = -logp[np.arange(len(gold)), gold].mean()
+        if nll < best:
+            best, best_t = nll, float(t)
+    return best_t
+
+
+def _fit_platt(score: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    lr = LogisticRegression(C=1e4).fit(score.reshape(-1, 1), gold)
+    return float(lr.coef_[0][0]), float(lr.intercept_[0])
+
+
+def cross_validate(examples: Sequence[Example], feats: Sequence[list[str]]
+                   ) -> dict[str, Any]:
+    """Out-of-fold scores for every example, by stratified 5-fold cross-validation."""
+    y = np.array([e.intent for e in examples])
+    intents = sorted(set(y))
+    oof_topic = np.zeros((len(y), len(intents)))
+    oof_heads = {h: np.zeros(len(y)) for h in HEADS}
+    oof_ctopic: list[str | None] = [None] * len(y)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
+        f = fit([feats[i] for i in train_idx], [examples[i] for i in train_idx])
+        d = _decisions(f, [feats[i] for i in test_idx])
+        cols = [intents.index(c) for c in f.topic.classes_]
+        oof_topic[np.ix_(test_idx, cols)] = d["topic"]
+        for h in HEADS:
+            oof_heads[h][test_idx] = d[h]
+        if "complaint_topic" in d:
+            best = np.argmax(d["complaint_topic"], axis=1)
+            for i, b in zip(test_idx, best, strict=True):
+                oof_ctopic[i] = f.topic_labels[b]
+    return {"intents": intents, "y": y, "topic": oof_topic, "heads": oof_heads,
+            "complaint_topic": oof_ctopic}
+
+
+def calibrate(cv: dict[str, Any], examples: Sequence[Example]) -> dict[str, Any]:
+    intents, y = cv["intents"], cv["y"]
+    gold = np.array([intents.index(v) for v in y])
+    temperature = _fit_temperature(cv["topic"], gold)
+    platt = {h: _fit_platt(cv["heads"][h], (y == h).astype(int)) for h in HEADS}
+    probs = {h: 1 / (1 + np.exp(-(a * cv["heads"][h] + b))) for h, (a, b) in platt.items()}
+    others = probs["emergency"][y != "emergency"]
+    emergency = max(HEAD_FLOOR, float(np.quantile(others, 1 - EMERGENCY_FALSE_ALARMS)))
+    # "net": how sure the head must be to confirm a sign the rule net found (its evidence is
+    # already among the features; this only keeps a bare mention from raising the alarm).
+    thresholds = {"emergency": min(0.5, emergency), "net": 0.02, "complaint": 0.5,
+                  "bereavement.news": 0.5}
+    return {"temperature": temperature, "platt": platt, "thresholds": thresholds,
+            "head_probs": probs}
+
+
+def report(cv: dict[str, Any], cal: dict[str, Any], examples: Sequence[Example]
+           ) -> dict[str, Any]:
+    intents, y = cv["intents"], cv["y"]
+    predicted = np.array(intents)[np.argmax(cv["topic"], axis=1)]
+    out: dict[str, Any] = {"examples": len(y), "folds": FOLDS,
+                           "topic_accuracy": round(float((predicted == y).mean()), 4)}
+    for h in HEADS:
+        p = cal["head_probs"][h] >= cal["thresholds"][h]
+        pos = y == h
+        out[h] = {"recall": round(float(p[pos].mean()), 4) if pos.any() else None,
+                  "false_alarm_rate": round(float(p[~pos].mean()), 4),
+                  "threshold": round(cal["thresholds"][h], 4), "positives": int(pos.sum())}
+    emergency = (cal["head_probs"]["emergency"] >= cal["thresholds"]["emergency"]) \
+        | (predicted == "emergency")
+    out["emergency_model_recall"] = round(float(emergency[y == "emergency"].mean()), 4)
+    complaints = [i for i, e in enumerate(examples) if e.intent == "complaint"]
+    if complaints:
+        right = sum(cv["complaint_topic"][i] == (examples[i].topic or "") for i in complaints)
+        out["complaint_topic_accuracy"] = round(right / len(complaints), 4)
+    out["per_intent_recall"] = {
+        i: round(float((predicted[y == i] == i).mean()), 4) for i in intents}
+    return out
+
+
+def export(f: Fitted, cal: dict[str, Any], complaint_temperature: float,
+           cv_report: dict[str, Any]) -> Model:
+    vocabulary = {k: int(v) for k, v in f.vectoriser.vocabulary_.items()}
+    blocks = [f.topic.coef_.T]
+    biases = [f.topic.intercept_]
+    for h in HEADS:
+        blocks.append(f.heads[h].coef_.T)
+        biases.append(f.heads[h].intercept_)
+    topics: tuple[str, ...] = ()
+    if f.complaint_topic is not None:
+        coef, intercept = f.complaint_topic.coef_, f.complaint_topic.intercept_
+        if coef.shape[0] == 1:  # two labels: scikit-learn keeps one row
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+        blocks.append(coef.T)
+        biases.append(intercept)
+        topics = f.topic_labels
+    return Model(
+        vocabulary=vocabulary, idf=f.vectoriser.idf_.astype(np.float32),
+        weights=np.ascontiguousarray(np.hstack(blocks), dtype=np.float32),
+        bias=np.concatenate(biases).astype(np.float32),
+        intents=tuple(f.topic.classes_), heads=HEADS, topics=topics,
+        temperature=cal["temperature"], platt=cal["platt"],
+        topic_temperature=complaint_temperature, thresholds=cal["thresholds"],
+        report=cv_report)
+
+
+def train() -> Model:
+    start = time.perf_counter()
+    examples = load_examples()
+    feats = prepare([e.text for e in examples])
+    cv = cross_validate(examples, feats)
+    cal = calibrate(cv, examples)
+    cv_report = report(cv, cal, examples)
+    final = fit(feats, examples)
+    complaint_temperature = _complaint_temperature(final, feats, examples)
+    model = export(final, cal, complaint_temperature, cv_report)
+    log.info("intent model: %d examples, %d features, CV topic %.1f%%, %.1f s",
+             len(examples), len(model.vocabulary), 100 * cv_report["topic_accuracy"],
+             time.perf_counter() - start)
+    return model
+
+
+def _complaint_temperature(f: Fitted, feats: Sequence[list[str]],
+                           examples: Sequence[Example]) -> float:
+    """In-sample (the complaint set is small): only a rough scale for a confidence figure."""
+    idx = [i for i, e in enumerate(examples) if e.intent == "complaint"]
+    if f.complaint_topic is None or not idx:
+        return 1.0
+    d = _decisions(f, [feats[i] for i in idx])["complaint_topic"]
+    gold = np.array([f.topic_labels.index(_topic_label(examples[i])) for i in idx])
+    return _fit_temperature(d, gold)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    model = train()
+    path = cache_path(fingerprint())
+    save(model, path)
+    r = model.report
+    print(f"intent model → {path}: {r['examples']} examples, {len(model.vocabulary)} features;"
+          f" 5-fold CV topic {r['topic_accuracy']:.1%}, emergency recall "
+          f"{r['emergency_model_recall']:.1%}")
+    counts = Counter(model.intents)
+    assert len(counts) == len(model.intents)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Rules for what is handed to staff with more than a text: a complaint's topic, a death
+reported, a health worry offered to the duty staff, a policy question from a place with no
+rules here (answered with the national rules where they say something).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from junxiu_core.compose import entry_citations, escalate, from_entry, with_citations
+from junxiu_core.model import CadreProfile, Decision, FollowUp, Priority
+from knowledge import KnowledgeBase
+
+ALERT_STAFF = "alert_staff"  # the follow-up slot of the health-concern button
+NATIONAL = "national"
+
+
+def complaint(slots: Mapping[str, Any], profile: CadreProfile, today: date,
+              kb: KnowledgeBase) -> Decision:
+    """Staff handle it and the result goes back to the cadre (shanghai 7.2); the topic it
+    names travels with the ticket."""
+    decision = from_entry(kb, "complaint", "complaint", profile.region)
+    topic = slots.get("about")
+    if topic and kb.strings.get(f"intent.label.{topic}"):
+        label = kb.string(f"intent.label.{topic}")
+        decision = replace(decision, points=(kb.string("complaint.topic", topic=label),
+                                             *decision.points),
+                           result={**decision.result, "topic": topic})
+    return escalate(decision, "complaint", Priority.HIGH)
+
+
+def bereavement_news(slots: Mapping[str, Any], profile: CadreProfile, today: date,
+                     kb: KnowledgeBase) -> Decision:
+    """Condolence first, then staff (the agency visits and helps with the funeral)."""
+    decision = from_entry(kb, "bereavement.news", "bereavement.news", profile.region)
+    return escalate(decision, "bereavement.news", Priority.HIGH)
+
+
+def health_concern(slots: Mapping[str, Any], profile: CadreProfile, today: date,
+                   kb: KnowledgeBase) -> Decision:
+    """Not clearly urgent: say to call 120 if it is serious and offer the duty staff now. The
+    offer's timer (no answer → staff at normal priority) is the shell's."""
+    decision = from_entry(kb, "health.concern", "health.concern", profile.region)
+    button = kb.string("health.concern.button")
+    return replace(decision, follow_up=FollowUp(slot=ALERT_STAFF, question=decision.points[0],
+                                                options=(button,), values=("yes",)))
+
+
+def policy_other(slots: Mapping[str, Any], profile: CadreProfile, today: date,
+                 kb: KnowledgeBase) -> Decision:
+    """Handed to staff (DB31/T 1044 5.11.2). A topic asked from a place without rules here
+    gets what the national measures say of it, and never another region's figures."""
+    decision = from_entry(kb, "policy.other", "policy.other", profile.region)
+    topic = slots.get("about")
+    if topic and kb.has_entry(topic, NATIONAL):
+        entry = kb.entry(topic, NATIONAL)
+        if entry.cite and all(document == NATIONAL for document, _ in entry.cite):
+            decision = replace(decision, points=(
+                kb.string("policy.other.outside", national=entry.answer), *decision.points))
+            decision = with_citations(decision, entry_citations(kb, entry))
+    return escalate(decision, "policy.other", Priority.NORMAL)
