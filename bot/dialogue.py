@@ -18,7 +18,8 @@ from intents import Understanding
 from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
 
 # Intents that break into any pending question: a person in trouble never waits for a form.
-INTERRUPTS = {"emergency", "human_agent", "complaint"}
+INTERRUPTS = {"emergency", "human_agent", "complaint", "bereavement.news", "health.concern"}
+ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
 # What a pending question should not mistake for a new question.
 CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
            "out_of_scope", "help"}
@@ -74,6 +75,8 @@ class Context:
     today: date
     now: datetime
     pending_for: timedelta
+    # How long the offer to alert the duty staff waits; then the shell alerts them anyway.
+    offer_for: timedelta = timedelta(minutes=3)
 
 
 def _words(key: str) -> tuple[str, ...]:
@@ -168,6 +171,8 @@ def _option_value(memory: Memory, text: str) -> str | None:
     for label, value in zip(memory.options, memory.values, strict=False):
         if bare == label:
             return value
+    if memory.pending_slot == ALERT_STAFF and _is(bare, "ui.words.yes"):
+        return memory.values[0] if memory.values else None  # "好的" to "要我通知值班的吗？"
     return None
 
 
@@ -194,11 +199,12 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
     text = render(decision, detailed=detailed)
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:
+        wait = ctx.offer_for if follow_up.slot == ALERT_STAFF else ctx.pending_for
         memory = Memory(State.AWAITING_SLOT, pending_intent=intent, pending_slot=follow_up.slot,
                         slots=jsonable(slots), options=follow_up.options,
                         values=follow_up.values, question=u.text, prompt=follow_up.question,
                         last_intent=intent,
-                        last_slots=jsonable(slots), expires_at=ctx.now + ctx.pending_for)
+                        last_slots=jsonable(slots), expires_at=ctx.now + wait)
     else:
         memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots))
     return Turn(text, memory, intent, decision,

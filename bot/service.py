@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
 from bot import checkins, staff, tickets
-from bot.dialogue import Context, Turn, step
+from bot.dialogue import ALERT_STAFF, Context, State, Turn, step
 from bot.messages import Button, Incoming, Reply, fit
 from bot.settings import Settings
 from bot.storage import repo
@@ -264,7 +264,8 @@ class ConversationService:
                 else text
         u = understand(text, self.today(now))
         ctx = Context(profile_of(cadre), self.today(now), now,
-                      timedelta(hours=self._settings.pending_hours))
+                      timedelta(hours=self._settings.pending_hours),
+                      timedelta(minutes=self._settings.health_concern_minutes))
         turn = step(memory, u, ctx, choice=choice)
         await repo.save_memory(s, cadre.id, turn.memory, now, turn.text)
         confirmed = await self._learn(cadre, turn, now)
@@ -312,13 +313,29 @@ class ConversationService:
         realert = timedelta(minutes=self._settings.emergency_realert_minutes)
         async with self._sessions.begin() as s:
             due = await tickets.needing_alert(s, now, realert)
-            replies = []
+            replies = await self._unanswered_offers(s, now)
             for ticket, cadre in due:
                 ticket.last_alert_at = now
                 replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
                                                   reminder=True))
                 await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
             return [await self._enqueue(s, TRANSPORT_TELEGRAM, r, now) for r in replies]
+
+    async def _unanswered_offers(self, s: AsyncSession, now: datetime) -> list[Reply]:
+        """A health worry whose offer to alert the duty staff went unanswered: tell staff
+        (normal priority), once; the conversation's state says it was done."""
+        posts = []
+        for conversation, cadre in await repo.expired_offers(s, now, ALERT_STAFF):
+            memory = await repo.load_memory(s, cadre.id)
+            ticket, created = await tickets.open_or_touch(
+                s, cadre, "health.concern.timeout", Priority.NORMAL,
+                question=memory.question or "", bot_answer=conversation.last_answer or "",
+                now=now, settings=self._settings)
+            await repo.save_memory(s, cadre.id, replace(memory, state=State.IDLE,
+                                                        pending_slot=None), now, None)
+            if created and self._staff_chat:
+                posts.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+        return posts
 
     async def _checkin_answer(self, s: AsyncSession, cadre: Cadre, msg: Incoming,
                               now: datetime) -> Outcome:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     duty_phone: str | None = None
     sla_working_days: int = 2
     emergency_realert_minutes: float = 5.0
+    # A health worry: the offer to alert the duty staff waits this long, then staff are told.
+    health_concern_minutes: float = 3.0
     reopen_days: int = 7
     # Flood control: at most this many messages per cadre per minute are processed at once.
     flood_per_minute: int = 20

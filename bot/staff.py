@@ -26,6 +26,8 @@ COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp",
 CONTACT_KINDS = {"电话": "call", "上门": "visit", "call": "call", "visit": "visit"}
 OPEN = ("open", "claimed", "reopened")
 RATING_SCALE = (1, 2, 3, 4, 5)
+# Nobody is asked to rate the service after an emergency or a death in the family.
+NO_RATING = {"emergency", "bereavement.news"}
 
 
 class DeskError(Exception):
@@ -80,7 +82,8 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
         raise DeskError(_s("ui.staff.no_account", n=number))
     out = [(target, Reply(target.chat_id, _s("ui.staff_reply", text=text.strip()),
                           meta={"cadre_id": ticket.cadre_id}))]
-    if ticket.rating is None and ticket.rating_asked_at is None:
+    if (ticket.rating is None and ticket.rating_asked_at is None
+            and ticket.reason not in NO_RATING):
         buttons = (tuple(Button(str(k), f"rate:{ticket.id}:{k}") for k in RATING_SCALE),)
         out.append((target, Reply(target.chat_id, _s("ui.rate"), buttons=buttons,
                                   meta={"cadre_id": ticket.cadre_id})))

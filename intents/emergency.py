@@ -74,10 +74,13 @@ class EmergencyDetector:
 
     def assess(self, text: str) -> Alarm | None:
         """The alarm `text` raises, or None."""
+        whole = text
         text = self.without_lookalikes(text)
         sign = self._first_sign(text)
         if sign:
             return sign
+        if self._lookalike_clause(whole):
+            return None  # "叫了120的救护车，车费能报销吗": a call named inside a policy question
         for phrase in self.phrases:
             if phrase in text:
                 return Alarm("call", phrase)

@@ -322,7 +322,8 @@ _MERIT_CODE = {"特": "merit_1", "一": "merit_1", "1": "merit_1", "二": "merit
 _WARTIME_RE = re.compile(r"战时|作战|战场|参战|战斗|打仗|前线|反击战|还击战|战争|抗美援朝|对越")
 # A merit is a collective one when 集体 says so or a unit is the subject (连队立了三等功);
 # "在部队立过三等功" names where the cadre earned it, so a preceding 在/从 keeps it personal.
-_COLLECTIVE_RE = re.compile(r"集体|(?<![在从到])(?:单位|部队|连队)(?:里|也|曾|还)?(?:荣立|立|获得|获|得)")
+_COLLECTIVE_RE = re.compile(
+    r"集体|(?<![在从到])(?:单位|部队|连队)(?:里|也|曾|还)?(?:荣立|立|获得|获|得)")
 _CITATION_RE = re.compile(r"嘉奖")
 # Level of a commendation body: party committee/government → commended_*, veterans department
 # → model_cadre_*, a bare level word (市级, 县里) → decided by the honour word.

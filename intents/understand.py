@@ -28,8 +28,8 @@ from intents.slots import extract
 CONFIDENT = 0.55  # top probability at or above: answer
 MARGIN = 0.15  # ...below CONFIDENT and less than this ahead of the runner-up: ask which one
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
-COMPLAINT_TOPIC_MIN = 0.4
-TOPIC_SURE = 0.4  # the topic classifier alone raises a safety intent from this probability  # a complaint's topic is named only when the topic head is this sure
+COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
+TOPIC_SURE = 0.25  # the topic classifier alone raises a safety intent from this probability
 
 # Asking "which one?" before handing over would only delay a person who needs one.
 HANDED_TO_STAFF = {"emergency", "complaint", "human_agent", "bereavement.news", "policy.other"}
@@ -94,8 +94,12 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
         topic, sure = scores.complaint_topic
         return result("complaint", max(scores.heads["complaint"], _p(scores, "complaint")),
                       topic=topic if sure >= COMPLAINT_TOPIC_MIN else None, reason="head")
-    if top in REGIONAL and slots.get("place_other") and not slots.get("region"):
-        return result("policy.other", p_top, topic=top, reason="region")
+    if slots.get("place_other") and not slots.get("region"):
+        if top in REGIONAL:
+            return result("policy.other", p_top, topic=top, reason="region")
+        if top == "policy.other":  # keep what it asks about, for the national answer
+            about = next((i for i, _ in ranked if i in REGIONAL), None)
+            return result("policy.other", p_top, topic=about, reason="region")
     if p_top < FLOOR:
         fallback = "policy.other" if _about_policy(normalised) else "out_of_scope"
         return result(fallback, p_top, reason="no_match")

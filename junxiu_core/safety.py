@@ -43,6 +43,10 @@ def health_concern(slots: Mapping[str, Any], profile: CadreProfile, today: date,
                    kb: KnowledgeBase) -> Decision:
     """Not clearly urgent: say to call 120 if it is serious and offer the duty staff now. The
     offer's timer (no answer → staff at normal priority) is the shell's."""
+    if slots.get(ALERT_STAFF):  # the cadre pressed the button (or said yes)
+        decision = Decision(intent="health.concern", answer=kb.string("health.concern.alerted"),
+                            keys=("health.concern.alerted",))
+        return escalate(decision, "health.concern", Priority.HIGH)
     decision = from_entry(kb, "health.concern", "health.concern", profile.region)
     button = kb.string("health.concern.button")
     return replace(decision, follow_up=FollowUp(slot=ALERT_STAFF, question=decision.points[0],

@@ -123,6 +123,17 @@ async def load_memory(s: AsyncSession, cadre_id: int) -> Memory:
     return Memory(**raw)
 
 
+async def expired_offers(s: AsyncSession, now: datetime, slot: str,
+                         within: timedelta = timedelta(days=1)
+                         ) -> list[tuple[Conversation, Cadre]]:
+    """Conversations whose question for `slot` expired unanswered (in the last `within`)."""
+    stmt = (select(Conversation, Cadre).join(Cadre, Cadre.id == Conversation.cadre_id)
+            .where(Conversation.state == State.AWAITING_SLOT.value,
+                   Conversation.expires_at <= now, Conversation.expires_at > now - within))
+    rows = (await s.execute(stmt)).tuples().all()
+    return [(c, cadre) for c, cadre in rows if (c.memory or {}).get("pending_slot") == slot]
+
+
 async def save_memory(s: AsyncSession, cadre_id: int, memory: Memory, now: datetime,
                       last_answer: str | None) -> None:
     raw = asdict(memory)

@@ -505,3 +505,46 @@ def test_medical_message() -> None:
     assert slots("我是吉林的退休干部，去年住院自付了十二万五，能补助多少？") == {
         "amount_yuan": 125_000, "status": "退休", "region": "jilin",
     }
+
+
+# --- wave 2: slots said the way cadres say them --------------------------------------------
+
+def _slots(text: str) -> dict:
+    from intents.normalise import default_normaliser
+
+    return extract(default_normaliser()(text), date(2026, 11, 22))
+
+
+def test_a_merit_earned_in_the_army_is_personal_not_collective() -> None:
+    assert _slots("在部队立过三等功")["merits"] == ["merit_3"]
+
+
+def test_a_unit_that_earned_the_merit_makes_it_collective() -> None:
+    assert "merits" not in _slots("我们连队立过集体三等功")
+
+
+def test_zheng_bashi_is_an_age_of_eighty() -> None:
+    assert _slots("我今年整八十了")["age"] == 80
+
+
+def test_a_city_veterans_bureau_title_is_a_city_level_model_cadre() -> None:
+    assert _slots("被聊城市退役军人事务局评为先进军休干部")["merits"] == ["model_cadre_city"]
+
+
+def test_a_province_named_in_a_commendation_does_not_hide_the_city_the_cadre_named() -> None:
+    slots = _slots("我是乳山的，移交地方以后获得过山东省委省政府的表彰")
+    assert slots["region"] == "weihai" and slots["merits"] == ["commended_province"]
+
+
+def test_wan_heard_as_wan_evening_is_still_an_amount() -> None:
+    assert _slots("自付了十五晚能补多少")["amount_yuan"] == 150_000
+    assert "amount_yuan" not in _slots("昨晚十点睡的")
+
+
+def test_a_jilin_subsidy_question_with_slips_is_understood() -> None:
+    from intents import understand
+
+    u = understand("吉林市军修所退休的 今年付费二十万零八百 能补多少", date(2026, 11, 22))
+    assert u.intent == "medical.subsidy"
+    assert (u.slots["amount_yuan"], u.slots["status"], u.slots["region"]) == (
+        200_800, "退休", "jilin")

@@ -1,0 +1,57 @@
+"""The learned model: run-time scoring is exactly scikit-learn's, and the cache follows
+everything that shapes it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from intents import model, train
+from intents.examples import Example
+
+SMALL = [Example("我能参加疗养吗", "sanatorium.eligibility"),
+         Example("疗养几年能去一次", "sanatorium.eligibility"),
+         Example("自付十二万能补多少", "medical.subsidy"),
+         Example("医疗补助怎么算", "medical.subsidy"),
+         Example("救命啊我摔倒了", "emergency"), Example("胸口疼得厉害", "emergency"),
+         Example("你们太不负责任了", "complaint", "medical.subsidy"),
+         Example("说好的回电话一直没回", "complaint"),
+         Example("老伴昨晚走了", "bereavement.news"), Example("我爸去世了", "bereavement.news")]
+
+
+def test_run_time_tfidf_and_scores_equal_scikit_learn() -> None:
+    feats = train.prepare([e.text for e in SMALL])
+    fitted = train.fit(feats, SMALL)
+    cal = {"temperature": 1.0, "platt": {h: (1.0, 0.0) for h in train.HEADS},
+           "thresholds": {}}
+    m = train.export(fitted, cal, 1.0, {})
+    query = train.prepare(["我摔倒了能补多少"])
+    want = fitted.vectoriser.transform(query).toarray()[0]
+    cols, vals = m.vector(query[0])
+    got = np.zeros_like(want)
+    got[cols] = vals
+    assert np.allclose(got, want, atol=1e-6)
+    raw = m.raw(query[0])
+    assert np.allclose(raw[:len(m.intents)],
+                       fitted.topic.decision_function(fitted.vectoriser.transform(query))[0],
+                       atol=1e-5)
+
+
+def test_probabilities_are_a_distribution_over_every_intent() -> None:
+    scores = model.default_model().score(train.prepare(["我能参加疗养吗"])[0])
+    assert abs(sum(p for _, p in scores.intents) - 1.0) < 1e-6
+    assert scores.intents[0][0] == "sanatorium.eligibility"
+    assert all(0.0 <= p <= 1.0 for p in scores.heads.values())
+
+
+def test_the_cache_key_follows_the_code_and_the_examples(monkeypatch, tmp_path) -> None:
+    before = model.fingerprint()
+    folder = tmp_path / "intents"
+    monkeypatch.setattr(model, "example_files", lambda: ["phrases.yaml", "nothing.jsonl"])
+    assert model.fingerprint() != before
+    assert folder.name == "intents"
+
+
+def test_the_shipped_model_meets_its_cross_validation_floor() -> None:
+    report = model.default_model().report
+    assert report["examples"] >= 8000
+    assert report["emergency_model_recall"] >= 0.97

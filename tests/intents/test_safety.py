@@ -1,0 +1,86 @@
+"""The safety questions asked of every message: emergencies told by their signs (and their
+look-alikes), deaths reported, complaints with their topic, places without rules.
+Written from how people tell these things, not from any evaluation set."""
+
+from datetime import date
+
+import pytest
+
+from intents import understand
+from intents.emergency import default_detector
+from intents.normalise import default_normaliser
+
+TODAY = date(2026, 11, 22)
+
+
+def net(text: str) -> str | None:
+    alarm = default_detector().assess(default_normaliser()(text))
+    return alarm.kind if alarm else None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("我老伴嘴有点歪，说话舌头打不过弯", "stroke"),
+    ("老头子一边胳膊突然抬不起来了", "stroke"),
+    ("他一身冷汗，手抖得拿不住杯子，心慌", "hypoglycemia"),
+    ("我妈降压药好像吃了两遍，现在头晕站不稳", "overdose"),
+    ("推了推他，叫他也不答应", "unconscious"),
+    ("我爸早上出门遛弯，到现在还没回来，电话也没人接", "lost"),
+    ("厨房一股煤气味", "gas"),
+    ("我妈一个人住，电话打了一整天都没人接", "not_answering"),
+    ("活着没意思，安眠药我攒了一瓶", "suicidal"),
+    ("老伴发高烧，烧到四十度了", "fever"),
+])
+def test_the_rule_net_knows_the_signs(text: str, kind: str) -> None:
+    assert net(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "去年摔过一跤，现在走路还行",  # the past
+    "要是晚上摔倒了起不来怎么办",  # a hypothetical
+    "叫了120的救护车，车费能报销吗",  # a policy question
+    "我有冠心病多年了，胸口闷是老毛病",  # a chronic condition
+    "刚才有点胸口疼，现在好了",  # over
+])
+def test_look_alikes_are_cut_out_before_the_net_looks(text: str) -> None:
+    assert net(text) is None
+
+
+def test_an_old_fall_mentioned_does_not_hide_a_new_one() -> None:
+    assert net("去年摔过一跤，今天又摔倒了起不来") == "fall"
+
+
+@pytest.mark.parametrize("text", [
+    "我老伴嘴有点歪，说话舌头打不过弯",
+    "不好意思打扰，我想问问疗养的事，哎我老伴刚才突然说不出话了",
+    "俺家老头子叫不醒了",
+])
+def test_emergencies_told_by_their_signs_are_caught(text: str) -> None:
+    assert understand(text, TODAY).intent == "emergency"
+
+
+@pytest.mark.parametrize("text", ["老伴昨晚走了", "我父亲今天早上去世了", "老伴刚走，我心里难受"])
+def test_a_death_reported_is_bereavement_news_not_a_goodbye_or_an_emergency(text: str) -> None:
+    assert understand(text, TODAY).intent == "bereavement.news"
+
+
+def test_a_question_about_funeral_benefits_stays_an_ordinary_answer() -> None:
+    assert understand("我父亲去世了，丧葬费怎么办理", TODAY).intent == "bereavement"
+
+
+def test_a_complaint_that_names_a_topic_is_a_complaint_about_that_topic() -> None:
+    u = understand("医疗补助的材料交上去三个月了，一直没人理，这叫什么事", TODAY)
+    assert (u.intent, u.topic) == ("complaint", "medical.subsidy")
+
+
+@pytest.mark.parametrize("text", ["出国的飞机票哪里买便宜", "军休所旁边那个银行几点开门"])
+def test_off_topic_questions_with_a_domain_word_are_out_of_scope(text: str) -> None:
+    assert understand(text, TODAY).intent == "out_of_scope"
+
+
+def test_a_policy_question_from_a_place_without_rules_is_policy_other() -> None:
+    u = understand("我在广州，看病自己掏了十二万，能补多少", TODAY)
+    assert (u.intent, u.topic) == ("policy.other", "medical.subsidy")
+
+
+def test_a_health_worry_that_is_not_urgent_is_a_concern() -> None:
+    assert understand("这几天老是头晕，吃饭也不香", TODAY).intent == "health.concern"
