@@ -26,7 +26,7 @@ from intents.slots import extract
 # Calibrated probabilities (a softmax temperature fitted out of fold), so these mean what they
 # say: chosen by cross-validation over the written examples (bench/intents.py --cv).
 CONFIDENT = 0.55  # top probability at or above: answer
-MARGIN = 0.15  # ...below CONFIDENT and less than this ahead of the runner-up: ask which one
+MARGIN = 0.15  # less than this ahead of the runner-up (and below CONFIDENT + MARGIN): ask
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
 TOPIC_SURE = 0.25  # the topic classifier alone raises a safety intent from this probability
@@ -104,7 +104,7 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
         fallback = "policy.other" if _about_policy(normalised) else "out_of_scope"
         return result(fallback, p_top, reason="no_match")
     second, p_second = ranked[1]
-    if (p_top < CONFIDENT and p_top - p_second < MARGIN
+    if (p_top - p_second < MARGIN and p_top < CONFIDENT + MARGIN
             and not {top, second} & NEVER_CLARIFY_WITH
             and not {top, second} & HANDED_TO_STAFF):  # staff will see it anyway
         return result(top, p_top, clarify=True, reason="clarify")
