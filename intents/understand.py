@@ -29,8 +29,11 @@ CONFIDENT = 0.55  # top probability at or above: answer
 MARGIN = 0.15  # less than this ahead of the runner-up (and below CONFIDENT + MARGIN): ask
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
-TOPIC_SURE = 0.25  # the topic classifier alone raises a safety intent from this probability
+# The topic classifier alone raises an emergency from this probability (a miss costs more than a
+# false alarm); news of a death or a complaint it must put first with this much more.
+TOPIC_SURE = {"emergency": 0.25, "bereavement.news": 0.5, "complaint": 0.5}
 
+SAFETY = frozenset(TOPIC_SURE)  # asked by their own tests before the topic
 # Asking "which one?" before handing over would only delay a person who needs one.
 HANDED_TO_STAFF = {"emergency", "complaint", "human_agent", "bereavement.news", "policy.other"}
 NEVER_CLARIFY_WITH = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "help",
@@ -85,8 +88,7 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
                       emergency_cue="model", reason="emergency")
     if not has_han(normalised) and not slots:
         return result("out_of_scope", 0.5, reason="no_chinese")
-    top, p_top = ranked[0]
-    if _raised(scores, model, "bereavement.news") and top != "bereavement":
+    if _raised(scores, model, "bereavement.news") and ranked[0][0] != "bereavement":
         return result("bereavement.news",
                       max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
                       reason="head")
@@ -94,6 +96,10 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
         topic, sure = scores.complaint_topic
         return result("complaint", max(scores.heads["complaint"], _p(scores, "complaint")),
                       topic=topic if sure >= COMPLAINT_TOPIC_MIN else None, reason="head")
+    # A safety intent its own test did not raise is not answered as one: the topic is the best
+    # of the rest ("我老伴的电话138…" is no news of a death).
+    ranked = tuple((i, p) for i, p in ranked if i not in SAFETY)
+    top, p_top = ranked[0]
     if slots.get("place_other") and not slots.get("region"):
         if top in REGIONAL:
             return result("policy.other", p_top, topic=top, reason="region")
@@ -118,7 +124,7 @@ def _p(scores: Scores, intent: str) -> float:
 def _raised(scores: Scores, model: Model, head: str) -> bool:
     """The head is sure, or the topic classifier itself puts this intent first."""
     return (scores.heads.get(head, 0.0) >= model.thresholds.get(head, 0.5)
-            or (scores.intents[0][0] == head and scores.intents[0][1] >= TOPIC_SURE))
+            or (scores.intents[0][0] == head and scores.intents[0][1] >= TOPIC_SURE[head]))
 
 
 @functools.cache

@@ -106,14 +106,21 @@ def escalate(decision: Decision, reason: str, priority: Priority = Priority.NORM
 
 
 def finish(decision: Decision, kb: KnowledgeBase, today: date) -> Decision:
-    """Say when a cited rule has passed its end date, and ask staff to confirm the current one."""
+    """Say when a cited rule has passed its end date, and ask staff to confirm the current one.
+
+    Documents that ended on the same day share one caveat (weihai and liaocheng both ran until
+    2025-12-31), so the cadre hears the end date and the staff check once."""
+    by_end: dict[date, list[str]] = {}
     for key in dict.fromkeys(c.document for c in decision.citations):
         document = kb.document(key)
         if document.expired(today):
-            decision = with_caveat(
-                decision, kb, "caveat.expired", title=document.citation_name,
-                until=f"{document.valid_until.year}年{document.valid_until.month}月"
-                      f"{document.valid_until.day}日",
-            )
-            decision = escalate(decision, "rule.expired", Priority.LOW)
+            by_end.setdefault(document.valid_until, []).append(document.citation_name)
+    for until, titles in by_end.items():
+        spoken = f"{until.year}年{until.month}月{until.day}日"
+        if len(titles) == 1:
+            decision = with_caveat(decision, kb, "caveat.expired", title=titles[0], until=spoken)
+        else:
+            decision = with_caveat(decision, kb, "caveat.expired.several",
+                                   titles="和".join(titles), until=spoken)
+        decision = escalate(decision, "rule.expired", Priority.LOW)
     return decision

@@ -1,4 +1,7 @@
-"""Contact duty and lost contact: jilin §15 (6个月（含）以上), shanghai 6.4.4 (6个月以上)."""
+"""Contact duty and lost contact: jilin §15 (6个月（含）以上), shanghai 6.4.4 (6个月以上).
+
+Both include six months itself: 以上 includes the number (RULES.md, How numbers read).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,15 @@ from typing import Any
 
 from junxiu_core.compose import from_entry
 from junxiu_core.model import CadreProfile, Decision
+from junxiu_core.numbers import reaches
 from knowledge import KnowledgeBase
 
 INTENT = "contact.lost"
 
 
 def pension_paused(months_without_contact: int, *, months: int, inclusive: bool) -> bool:
-    """Whether the pause threshold is reached: jilin counts 6 itself (含), shanghai only beyond."""
-    return months_without_contact >= months if inclusive else months_without_contact > months
+    """Whether the pause threshold is reached; `inclusive` as policy.yaml reads the bound."""
+    return reaches(months_without_contact, months, inclusive=inclusive)
 
 
 def lost_contact(slots: Mapping[str, Any], profile: CadreProfile, today: date,

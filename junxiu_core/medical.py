@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from junxiu_core.compose import ask, escalate, from_entry, region_follow_up, with_caveat
+from junxiu_core.compose import add, ask, escalate, from_entry, region_follow_up, with_caveat
 from junxiu_core.model import CadreProfile, Decision, Priority, Status
 from junxiu_core.numbers import spoken_yuan
 from knowledge import KnowledgeBase
@@ -54,12 +54,14 @@ def medical_subsidy(slots: Mapping[str, Any], profile: CadreProfile, today: date
     rule = rules[region]
     if "tiers" not in rule:  # shanghai: reviewed and paid on application, no figure
         decision = from_entry(kb, INTENT, "medical.subsidy.on_application", region)
-        if amount is not None:  # they want a figure the standard does not give
+        if amount is not None:  # they want a figure the standard does not give: staff say it
+            decision = add(decision, kb, "medical.subsidy.no_formula", region)
             decision = escalate(decision, "medical.subsidy_no_formula", Priority.NORMAL)
         return decision
     if amount is None:
         decision = from_entry(kb, INTENT, "medical.subsidy.formula", region)
-        return replace(decision, follow_up=ask(kb, "amount_yuan", "ask.amount"))
+        decision = replace(decision, follow_up=ask(kb, "amount_yuan", "ask.amount"))
+        return _readings(decision, kb)
 
     value = subsidy(amount, rule["tiers"], rule["cap"])
     key = "medical.subsidy.none" if value == 0 else "medical.subsidy.amount"
@@ -76,5 +78,11 @@ def medical_subsidy(slots: Mapping[str, Any], profile: CadreProfile, today: date
         decision = replace(decision, answer=kb.string("medical.subsidy.if_tuixiu")
                            + decision.answer,
                            follow_up=ask(kb, "status", "ask.status", "ask.status"))
+    return _readings(decision, kb)
+
+
+def _readings(decision: Decision, kb: KnowledgeBase) -> Decision:
+    """What §20 leaves open, said whenever its formula is told: the tiers are our reading, and
+    the period (a year, an illness) is not written."""
     decision = with_caveat(decision, kb, "caveat.subsidy_reading")
     return with_caveat(decision, kb, "caveat.subsidy_period")

@@ -1,4 +1,5 @@
-"""Numbers and dates as people say them, for answers that are read aloud."""
+"""Numbers and dates as people say them, for answers that are read aloud, and bounds read as
+the documents write them."""
 
 from __future__ import annotations
 
@@ -61,3 +62,17 @@ def spoken_date(d: date, today: date | None = None) -> str:
     if today is not None and d.year != today.year:
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.month}月{d.day}日"
+
+
+# Chinese legislative drafting fixes how a bound reads (RULES.md, "How numbers read"):
+# 以上、以下、以内 include the number itself, 超过、不满 exclude it.
+
+
+def reaches(value: float, bound: float, *, inclusive: bool) -> bool:
+    """'6个月以上' (inclusive: 6 counts) or '超过5万元' (exclusive: 50,000 does not)."""
+    return value >= bound if inclusive else value > bound
+
+
+def within(value: float, bound: float, *, inclusive: bool) -> bool:
+    """'80周岁以下' (inclusive: 80 is within) or '不满80周岁' (exclusive: 80 is not)."""
+    return value <= bound if inclusive else value < bound

@@ -22,6 +22,7 @@ from junxiu_core.compose import (
     with_citations,
 )
 from junxiu_core.model import CadreProfile, Decision, Priority
+from junxiu_core.numbers import within
 from knowledge import KnowledgeBase
 
 INTENT = "sanatorium.eligibility"
@@ -50,8 +51,8 @@ def eligibility(slots: Mapping[str, Any], profile: CadreProfile, today: date,
     level = level_for(profile.merits, kb.policy["honour_levels"])
     age = profile.age_on(today)
 
-    if age is not None and age >= rules["max_age"]:
-        # 原则上80周岁以下: not a no, but not ours to decide either.
+    if age is not None and not within(age, rules["max_age"], inclusive=rules["max_age_inclusive"]):
+        # 原则上80周岁以下 includes 80; from 81 it is not a no, but not ours to decide either.
         decision = from_entry(kb, INTENT, "sanatorium.age_review", region, age=age)
         decision = escalate(decision, "sanatorium.age_review", Priority.NORMAL)
     elif level is None:
@@ -81,10 +82,10 @@ def _conditions(decision: Decision, slots: Mapping[str, Any], profile: CadreProf
     last_year = slots.get("last_sanatorium_year") or (
         profile.last_sanatorium.year if profile.last_sanatorium else None)
     if last_year is not None and today.year - last_year < rules["cycle_years"]:
-        years = today.year - last_year
+        # Possibly the same cycle. When a cycle starts is not written anywhere, so the answer
+        # names the rule and leaves the count to the agency instead of computing a year.
         return lead_with(decision, kb, "sanatorium.cycle_used", region,
-                   cycle=rules["cycle_years"], years=years, next_year=last_year +
-                   rules["cycle_years"])
+                         cycle=rules["cycle_years"], last_year=last_year)
     decision = add(decision, kb, "sanatorium.conditions", region, cycle=rules["cycle_years"])
     if age is None:
         decision = add(decision, kb, "sanatorium.age_unknown", region)

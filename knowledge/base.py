@@ -51,16 +51,45 @@ class Article:
     text: str
 
 
+Ref = tuple[str, str]  # (document key, article ref): ("jilin", "第二十条")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer text and the articles that back it.
+
+    `cite` is the item's own citation list when the data gives one (an empty list marks the
+    assistant's own action or a piece of advice, which rest on no article), else the entry's.
+    """
+
+    layer: str  # "answer", "points" or "more"
+    text: str
+    cite: tuple[Ref, ...]
+    own_cite: bool = False  # True when the item carries its own `cite` in the data
+
+
 @dataclass(frozen=True)
 class TextEntry:
-    """One answer in the knowledge base, for one region (or national)."""
+    """One answer in the knowledge base, for one region (or national).
+
+    `answer`, `points` and `more` are the plain strings the rules and the renderer use;
+    `statements` holds the same sentences, in that order, each with the article(s) backing it.
+    """
 
     key: str
     region: str
     answer: str
     points: tuple[str, ...] = ()
     more: tuple[str, ...] = ()
-    cite: tuple[tuple[str, str], ...] = ()  # (document key, article ref)
+    cite: tuple[Ref, ...] = ()  # every article the entry's statements rest on
+    statements: tuple[Statement, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.statements:  # built by hand: every sentence rests on the entry's cite
+            texts = [("answer", self.answer), *(("points", p) for p in self.points),
+                     *(("more", p) for p in self.more)]
+            object.__setattr__(self, "statements", tuple(
+                Statement(layer, text, self.cite) for layer, text in texts))
 
 
 @dataclass
@@ -104,11 +133,45 @@ def _read_yaml(path: resources.abc.Traversable) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
 
 
-def _cite(raw: str) -> tuple[str, str]:
+def _cite(raw: str) -> Ref:
     document, _, ref = raw.partition(" ")
     if not ref:
         raise ValueError(f"citation {raw!r} must read 'document article', e.g. 'jilin 第二十条'")
     return document, ref.strip()
+
+
+def _item(raw: Any, entry_cite: tuple[Ref, ...], layer: str, where: str) -> Statement:
+    """A plain string rests on the entry's `cite`; a mapping {text, cite} on its own."""
+    if isinstance(raw, str):
+        return Statement(layer, raw.strip(), entry_cite)
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or "cite" not in raw:
+        raise ValueError(f"{where}: an item is a string or a mapping with 'text' and 'cite'")
+    extra = set(raw) - {"text", "cite"}
+    if extra:
+        raise ValueError(f"{where}: unknown field(s) {sorted(extra)} in an item")
+    return Statement(layer, raw["text"].strip(), tuple(_cite(c) for c in raw["cite"] or ()),
+                     own_cite=True)
+
+
+def _entry(key: str, region: str, body: dict[str, Any]) -> TextEntry:
+    where = f"{key}/{region}"
+    declared = tuple(_cite(c) for c in body.get("cite") or ())
+    statements = (
+        _item(body["answer"], declared, "answer", where),
+        *(_item(p, declared, "points", where) for p in body.get("points", ())),
+        *(_item(p, declared, "more", where) for p in body.get("more", ())),
+    )
+    # The entry cites everything its statements rest on, declared ones first.
+    union = tuple(dict.fromkeys([*declared, *(c for s in statements for c in s.cite)]))
+    return TextEntry(
+        key=key,
+        region=region,
+        answer=statements[0].text,
+        points=tuple(s.text for s in statements if s.layer == "points"),
+        more=tuple(s.text for s in statements if s.layer == "more"),
+        cite=union,
+        statements=statements,
+    )
 
 
 def _entries(data: dict[str, Any]) -> tuple[dict[str, dict[str, TextEntry]], dict[str, str]]:
@@ -118,17 +181,7 @@ def _entries(data: dict[str, Any]) -> tuple[dict[str, dict[str, TextEntry]], dic
         if isinstance(value, str):
             strings[key] = value.strip()
             continue
-        entries[key] = {
-            region: TextEntry(
-                key=key,
-                region=region,
-                answer=body["answer"].strip(),
-                points=tuple(p.strip() for p in body.get("points", ())),
-                more=tuple(p.strip() for p in body.get("more", ())),
-                cite=tuple(_cite(c) for c in body.get("cite", ())),
-            )
-            for region, body in value.items()
-        }
+        entries[key] = {region: _entry(key, region, body) for region, body in value.items()}
     return entries, strings
 
 

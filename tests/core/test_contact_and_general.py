@@ -1,5 +1,5 @@
-"""Contact duty (吉林第十五条 "6个月（含）以上", 上海6.4.4 "6个月以上") and the intents answered
-from the knowledge base as written, for every region."""
+"""Contact duty (吉林第十五条 "6个月（含）以上", 上海6.4.4 "6个月以上": both include six months, as
+以上 does) and the intents answered from the knowledge base as written, for every region."""
 
 from datetime import date
 
@@ -11,20 +11,35 @@ from junxiu_core.contact import pension_paused
 TODAY = date(2026, 11, 22)
 
 
-@pytest.mark.parametrize(("months", "jilin", "shanghai"), [
-    (5, False, False),
-    (6, True, False),   # 含: six months itself counts in jilin, not in shanghai (以上)
-    (7, True, True),
-])
-def test_six_month_rule_inclusive_in_jilin_exclusive_in_shanghai(months, jilin, shanghai):
-    assert pension_paused(months, months=6, inclusive=True) is jilin
-    assert pension_paused(months, months=6, inclusive=False) is shanghai
+@pytest.mark.parametrize(("months", "paused"), [(5, False), (6, True), (7, True)])
+def test_six_months_or_more_includes_exactly_six_months(months: int, paused: bool) -> None:
+    assert pension_paused(months, months=6, inclusive=True) is paused  # 6个月以上
 
 
-@pytest.mark.parametrize(("region", "words"), [("jilin", "含六个月"), ("shanghai", "超过六个月")])
-def test_lost_contact_answer_states_the_regions_own_threshold(region: str, words: str) -> None:
+def test_an_exclusive_bound_would_not_count_six_months() -> None:
+    assert pension_paused(6, months=6, inclusive=False) is False  # 超过6个月 (no seed says it)
+
+
+@pytest.mark.parametrize("region", ["jilin", "shanghai"])
+@pytest.mark.parametrize(("months", "paused"), [(5, False), (6, True), (7, True)])
+def test_at_six_months_without_contact_pay_is_paused_in_jilin_and_in_shanghai(
+        region: str, months: int, paused: bool) -> None:
+    decision = answer("contact.lost", {"months": months}, CadreProfile(region=region), TODAY)
+    assert decision.result == {"pension_paused": paused}
+
+
+@pytest.mark.parametrize("region", ["jilin", "shanghai"])
+def test_lost_contact_answer_says_six_months_itself_counts(region: str) -> None:
     decision = answer("contact.lost", {}, CadreProfile(region=region), TODAY)
-    assert words in decision.answer and "暂停发放" in decision.answer
+    assert "含六个月" in decision.answer and "暂停发放" in decision.answer
+    assert "超过六个月" not in decision.text
+
+
+@pytest.mark.parametrize("region", ["weihai", "liaocheng", "national"])
+def test_regions_without_a_pause_rule_are_not_told_one(region: str) -> None:
+    decision = answer("contact.lost", {}, CadreProfile(region=region), TODAY)
+    assert "暂停" not in decision.text and "六个月" not in decision.text
+    assert {c.document for c in decision.citations} == {"national"}
 
 
 @pytest.mark.parametrize("intent", INTENTS)

@@ -53,10 +53,24 @@ def test_the_reading_and_the_open_period_question_are_said() -> None:
     assert "按一年" in caveats and "一次生病" in caveats
 
 
-def test_at_or_below_fifty_thousand_says_nothing_is_paid_yet() -> None:
-    decision = subsidy_for(50_000)
+def test_over_50000_excludes_exactly_50000_so_nothing_is_paid() -> None:
+    decision = subsidy_for(50_000)  # 超过5万元: 50,000 itself is not over it
     assert decision.result["subsidy_yuan"] == 0
+    assert "medical.subsidy.none" in decision.keys
     assert "超过五万元才有补助" in decision.answer
+
+
+def test_one_yuan_over_50000_is_over_it() -> None:
+    decision = subsidy_for(50_001)
+    assert decision.result["subsidy_yuan"] == 1
+    assert "medical.subsidy.amount" in decision.keys
+
+
+def test_the_formula_told_without_an_amount_says_it_is_read_in_tiers_and_reviewed() -> None:
+    decision = answer("medical.subsidy", {}, JILIN_RETIRED, TODAY)
+    caveats = "".join(decision.caveats)
+    assert "按分段计算的，最终以军休机构审核为准" in caveats
+    assert "按一年" in caveats
 
 
 def test_the_capped_answer_says_it_is_the_maximum() -> None:
@@ -89,6 +103,22 @@ def test_shanghai_is_told_the_application_route_and_never_a_jilin_figure() -> No
     assert {c.document for c in decision.citations} == {"shanghai"}
     assert "四万五千" not in decision.text
     assert decision.escalate  # they asked for a figure the standard does not give
+    assert "我已经转给工作人员" in decision.text  # and are told so
+
+
+def test_shanghai_asked_only_how_it_works_is_promised_nothing_it_does_not_do() -> None:
+    decision = answer("medical.subsidy", {}, CadreProfile(region="shanghai", status="退休"),
+                      TODAY)
+    assert decision.escalation is None
+    assert "转给" not in decision.text and "我请工作人员" not in decision.text
+    assert "审核确认后发放" in decision.answer
+
+
+@pytest.mark.parametrize("region", ["jilin", "shanghai", "weihai"])
+def test_lixiu_cadres_are_not_told_of_a_rule_no_seed_has(region: str) -> None:
+    decision = subsidy_for(120_000, CadreProfile(region=region, status="离休"))
+    assert "另有" not in decision.text and "专门的保障办法" not in decision.text
+    assert decision.escalate and "转给工作人员" in decision.text
 
 
 @pytest.mark.parametrize("region", ["weihai", "liaocheng"])

@@ -1,5 +1,6 @@
 """Honorary sanatorium: 威海细则第五条/聊城细则第四条 set the level; 第九条/第八条 the conditions
-(自理, no serious illness, 原则上80周岁以下); 第十条/第九条 the cycle (3 years / 2 years)."""
+(自理, no serious illness, 原则上80周岁以下, which includes 80); 第十条/第九条 the cycle (3 years /
+2 years)."""
 
 from datetime import date
 
@@ -81,29 +82,47 @@ def test_age_79_is_within_the_principle() -> None:
     assert decision.result == {"level": "city"}
 
 
-@pytest.mark.parametrize("age", [80, 82, 90])
-def test_age_80_or_over_goes_to_staff_with_the_reason(age: int) -> None:
+@pytest.mark.parametrize("region", ["weihai", "liaocheng"])
+def test_80_and_under_includes_a_cadre_aged_80_so_the_merits_decide(region: str) -> None:
+    decision = eligibility(region, {"merit_2"}, age=80)
+    assert decision.escalate_reason != "sanatorium.age_review"
+    assert not decision.escalate  # only the LOW check of the expired rule
+    assert decision.result == {"level": "city"}
+    assert "sanatorium.conditions" in decision.keys
+
+
+@pytest.mark.parametrize("age", [81, 82, 90])
+def test_from_81_not_arranged_in_principle_and_staff_review_it(age: int) -> None:
     decision = eligibility("weihai", {"merit_2"}, age=age)
     assert decision.escalate_reason == "sanatorium.age_review"
     assert decision.escalation.priority == Priority.NORMAL
-    assert "原则上" in decision.answer and str(age) in decision.answer
+    assert "原则上不安排" in decision.answer and str(age) in decision.answer
+    assert "工作人员研究" in decision.text
+
+
+def test_the_age_condition_says_that_80_itself_is_within_it() -> None:
+    decision = eligibility("weihai", {"merit_2"}, age=None)
+    assert "八十周岁以下，满八十周岁的也算在内" in decision.text
 
 
 def test_age_comes_from_the_birth_date_on_the_given_day() -> None:
-    profile = CadreProfile(region="weihai", birth_date=date(1946, 11, 23),
+    profile = CadreProfile(region="weihai", birth_date=date(1945, 11, 23),
                            merits=frozenset({"merit_2"}))
-    assert not answer("sanatorium.eligibility", {}, profile, TODAY).escalate  # 79 today
-    assert answer("sanatorium.eligibility", {}, profile, date(2026, 11, 23)).escalate
+    assert not answer("sanatorium.eligibility", {}, profile, TODAY).escalate  # 80 today
+    assert answer("sanatorium.eligibility", {}, profile, date(2026, 11, 23)).escalate  # 81
 
 
-def test_weihai_cycle_is_three_years_so_the_year_before_last_is_still_this_cycle() -> None:
+def test_a_stay_within_the_cycle_names_the_rule_and_leaves_the_count_to_the_agency() -> None:
     decision = eligibility("weihai", {"merit_2"}, last_sanatorium_year=2024)
-    assert "3年" in decision.answer and "下一个周期" in decision.answer
+    assert "3年" in decision.answer and "原则上只参加一次" in decision.answer
+    assert "2024年去过" in decision.text and "请问军休所" in decision.text
+    said = "".join((decision.answer, *decision.points))
+    assert not any(str(year) in said for year in (2025, 2026, 2027))  # no year is computed
 
 
-def test_liaocheng_cycle_is_two_years_so_the_year_before_last_is_a_new_cycle() -> None:
+def test_liaocheng_cycle_is_two_years_so_the_year_before_last_is_not_questioned() -> None:
     decision = eligibility("liaocheng", {"merit_2"}, last_sanatorium_year=2024)
-    assert "下一个周期" not in decision.answer
+    assert "sanatorium.cycle_used" not in decision.keys
     assert decision.result == {"level": "city"}
 
 
@@ -142,6 +161,15 @@ def test_unknown_region_gets_the_national_principle_and_is_asked_the_region() ->
     decision = eligibility("national", {"merit_2"})
     assert decision.follow_up.slot == "region"
     assert decision.citations[0].article == "第十条"
+
+
+def test_the_weihai_and_liaocheng_example_cites_them_and_says_once_that_they_ended() -> None:
+    decision = eligibility("national", {"merit_2"})
+    cited = {(c.document, c.article) for c in decision.citations}
+    assert {("weihai", "第五条"), ("liaocheng", "第四条")} <= cited
+    [caveat] = decision.caveats
+    assert "威海" in caveat and "聊城" in caveat and "2025年12月31日" in caveat
+    assert decision.escalate_reason == "rule.expired" and not decision.escalate
 
 
 def test_level_articles_are_cited() -> None:

@@ -79,14 +79,29 @@ def entries() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def sentences(body: dict[str, Any]) -> list[str]:
+def items(body: dict[str, Any]) -> list[Any]:
+    """The answer, points and more as written: a string, or a mapping {text, cite}."""
     return [body["answer"], *body.get("points", []), *body.get("more", [])]
 
 
+def text(item: Any) -> str:
+    return item if isinstance(item, str) else item["text"]
+
+
+def answer(body: dict[str, Any]) -> str:
+    return text(body["answer"])
+
+
+def sentences(body: dict[str, Any]) -> list[str]:
+    return [text(item) for item in items(body)]
+
+
 def citations() -> list[tuple[str, str, str, str]]:
+    """Every citation written in the file: the entry's and each sentence's own."""
     found = []
     for key, region, body in entries():
-        for raw in body.get("cite", []):
+        own = [c for item in items(body) if isinstance(item, dict) for c in item["cite"] or []]
+        for raw in dict.fromkeys([*body.get("cite", []), *own]):
             document, _, ref = raw.partition(" ")
             found.append((key, region, document, ref.strip()))
     return found
@@ -129,7 +144,7 @@ def test_honorary_sanatorium_rules_only_answer_sanatorium_arrangements() -> None
 
 @pytest.mark.parametrize(("key", "region", "body"), entries(), ids=ids(entries()))
 def test_entry_has_a_short_answer_and_few_points(key: str, region: str, body: dict) -> None:
-    assert isinstance(body.get("answer"), str) and body["answer"].strip()
+    assert isinstance(answer(body), str) and answer(body).strip()
     assert len(body.get("points", [])) <= MAX_POINTS
     assert len(body.get("more", [])) <= MAX_MORE
     too_long = [s for s in sentences(body) if len(s.strip()) > MAX_CHARS]
@@ -194,12 +209,12 @@ def test_citations_stay_within_the_region_and_national() -> None:
 def test_escalations_answer_before_anything_else() -> None:
     for key in ESCALATIONS:
         for body in texts()[key].values():
-            assert "工作人员" in body["answer"]
+            assert "工作人员" in answer(body)
 
 
 def test_emergency_says_to_call_120_first() -> None:
     for body in texts()["emergency"].values():
-        assert body["answer"].startswith("请马上拨打120")
+        assert answer(body).startswith("请马上拨打120")
 
 
 def test_expired_sanatorium_texts_leave_the_validity_caveat_to_code() -> None:
