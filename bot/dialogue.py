@@ -19,6 +19,7 @@ from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, 
 
 # Intents that break into any pending question: a person in trouble never waits for a form.
 INTERRUPTS = {"emergency", "human_agent", "complaint", "bereavement.news", "health.concern"}
+ONBOARDING = "help"  # the pending intent of the region question asked at /start
 ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
 # What a pending question should not mistake for a new question.
 CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
@@ -108,7 +109,8 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
     if pending and u.intent in POLITE:
         # "你好" / "谢谢" while we wait for an answer: reply kindly, keep the question open.
         return replace(_answer(u.intent, {}, u, ctx, memory), memory=memory)
-    if pending and u.intent not in INTERRUPTS:
+    if pending and (u.intent not in INTERRUPTS or choice is not None):  # a pressed button
+        # answers the question it was offered with, whatever its label reads like
         turn = _continue(memory, u, ctx, choice)
         if turn is not None:
             return turn
@@ -129,6 +131,8 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
               ) -> Turn | None:
     """Use the message as the answer to the pending question, or return None if it is not."""
     value = choice if choice is not None else _option_value(memory, u.text)
+    if value is None and memory.pending_intent == ONBOARDING and _is_new_question(u):
+        return None  # the region asked at /start never swallows the first real question
     if memory.state == State.AWAITING_CHOICE:
         if value is None:
             return None if _is_new_question(u) else _reask(memory, u, ctx)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
 from bot import checkins, staff, tickets
-from bot.dialogue import ALERT_STAFF, Context, State, Turn, step
+from bot.dialogue import ALERT_STAFF, ONBOARDING, Context, State, Turn, step
 from bot.messages import Button, Incoming, Reply, fit
 from bot.settings import Settings
 from bot.storage import repo
@@ -531,7 +531,7 @@ def _region_memory(now: datetime, settings: Settings):
     from bot.dialogue import Memory, State
 
     kb = knowledge.load()
-    return Memory(State.AWAITING_SLOT, pending_intent="help", pending_slot="region",
+    return Memory(State.AWAITING_SLOT, pending_intent=ONBOARDING, pending_slot="region",
                   options=tuple(kb.string("ask.region.options").split()),
                   values=tuple(kb.string("ask.region.values").split()),
                   prompt=kb.string("ask.region"),

@@ -203,3 +203,81 @@ async def test_saying_thanks_while_a_question_waits_keeps_it_open(chat: Chat) ->
     assert await chat.answer("谢谢") == knowledge.load().entry("smalltalk.thanks", "national")\
         .answer
     assert (await chat.answer(AMOUNT)).startswith(COMPLETED)
+
+
+# -- the first day ---------------------------------------------------------------------------
+
+
+async def test_the_first_question_after_start_is_answered_not_swallowed_by_the_region_prompt(
+        app: App, chat: Chat) -> None:
+    await chat.command("start")
+    said = await chat.answer("我是吉林退休的，今年看病自己掏了十二万，能给补多少")
+    assert SUBSIDY in said
+    assert (await only_cadre(app)).region == "jilin"
+
+
+async def test_a_first_question_without_a_region_is_answered_and_the_region_still_asked(
+        chat: Chat) -> None:
+    await chat.command("start")
+    said = await chat.answer("我能参加荣誉疗养吗")
+    assert ui("ui.menu") not in said
+    assert "疗养" in said
+
+
+async def test_a_death_told_right_after_start_gets_condolence_and_a_ticket(
+        app: App, chat: Chat) -> None:
+    await chat.command("start")
+    replies = await chat.say("我父亲今天早上去世了")
+    assert "节哀" in chat.mine(replies)[0].text
+    assert ui("ask.region") not in chat.mine(replies)[0].text
+    [ticket] = await rows(app, Ticket)
+    assert ticket.reason == "bereavement.news"
+
+
+# -- safety: the health worry, the death reported ------------------------------------------
+
+
+async def test_a_health_worry_offers_the_duty_staff_and_the_button_alerts_them(
+        app: App, chat: Chat) -> None:
+    replies = await chat.say("这几天老是头晕，吃饭也不香")
+    [offer] = chat.mine(replies)
+    assert "120" in offer.text
+    [[button]] = offer.buttons
+    assert button.label == ui("health.concern.button")
+    assert await rows(app, Ticket) == []
+    replies = await chat.press(button.data)
+    assert ui("health.concern.alerted") in chat.mine(replies)[0].text
+    [ticket] = await rows(app, Ticket)
+    assert (ticket.reason, ticket.priority) == ("health.concern", int(Priority.HIGH))
+    assert staff_posts(replies)
+
+
+async def test_a_spoken_yes_to_the_offer_alerts_the_duty_staff_too(
+        app: App, chat: Chat) -> None:
+    await chat.say("这几天老是头晕，吃饭也不香")
+    await chat.say("好的")
+    [ticket] = await rows(app, Ticket)
+    assert ticket.reason == "health.concern"
+
+
+async def test_no_answer_to_the_offer_in_three_minutes_alerts_staff_at_normal_priority(
+        app: App, chat: Chat, clock: Clock) -> None:
+    await chat.say("这几天老是头晕，吃饭也不香")
+    clock.advance(minutes=2)
+    assert staff_posts(await app.service.tick_escalations()) == []
+    clock.advance(minutes=2)
+    [post] = staff_posts(await app.service.tick_escalations())
+    assert "头晕" in post.text
+    [ticket] = await rows(app, Ticket)
+    assert (ticket.reason, ticket.priority) == ("health.concern.timeout",
+                                                int(Priority.NORMAL))
+    assert staff_posts(await app.service.tick_escalations()) == []  # once
+
+
+async def test_news_of_a_death_opens_a_ticket_and_is_never_answered_with_a_wish(
+        app: App, chat: Chat) -> None:
+    replies = await chat.say("老伴昨晚走了")
+    text = chat.mine(replies)[0].text
+    assert "节哀" in text and "健康" not in text and "120" not in text
+    [ticket] = await rows(app, Ticket)
+    assert (ticket.reason, ticket.priority) == ("bereavement.news", int(Priority.HIGH))
