@@ -27,6 +27,10 @@ CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "check
 POLITE = {"smalltalk.greeting", "smalltalk.thanks"}
 MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
 REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept in the profile
+# Facts about the cadre said in any message, carried to the next questions of the same
+# conversation (the pending window): "副师职退休" is not asked again three turns later.
+FACTS = ("region", "place_other", "status", "rank", "age", "merits", "lives_alone",
+         "self_care", "serious_illness", "last_sanatorium_year")
 
 
 class State(StrEnum):
@@ -51,6 +55,8 @@ class Memory:
     last_intent: str | None = None
     last_slots: dict[str, Any] = field(default_factory=dict)
     expires_at: datetime | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # FACTS said in this conversation
+    facts_until: datetime | None = None
 
     def pending(self, now: datetime) -> bool:
         return self.state != State.IDLE and (self.expires_at is None or now < self.expires_at)
@@ -94,6 +100,7 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
     """Decide one turn. `choice` is the value of a pressed button, if one was pressed."""
     kb = knowledge.load()
     pending = memory.pending(ctx.now)
+    memory = _with_facts(memory, u, ctx)
 
     if u.intent == "emergency":
         return _answer("emergency", {}, u, ctx, memory)
@@ -121,7 +128,8 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
                         options=follow_up.options, values=values, question=u.text,
                         prompt=follow_up.question, last_intent=memory.last_intent,
                         last_slots=memory.last_slots,
-                        expires_at=ctx.now + ctx.pending_for)
+                        expires_at=ctx.now + ctx.pending_for, facts=memory.facts,
+                        facts_until=memory.facts_until)
         return Turn(spoken_choices(follow_up.question, follow_up.options), memory, u.intent,
                     options=follow_up.options, values=values)
     return _answer(u.intent, u.slots, u, ctx, memory)
@@ -197,8 +205,22 @@ def _reask(memory: Memory, u: Understanding, ctx: Context) -> Turn:
     return Turn(text, memory, "reask", options=memory.options, values=memory.values)
 
 
+def _with_facts(memory: Memory, u: Understanding, ctx: Context) -> Memory:
+    """The facts still in the window, with what this message says winning over older ones."""
+    fresh = memory.facts_until is not None and ctx.now < memory.facts_until
+    facts = dict(memory.facts) if fresh else {}
+    said = {k: v for k, v in jsonable(u.slots).items() if k in FACTS and v not in (None, [])}
+    if "region" in said:
+        facts.pop("place_other", None)
+    if "place_other" in said:
+        facts.pop("region", None)
+    facts.update(said)
+    return replace(memory, facts=facts, facts_until=ctx.now + ctx.pending_for)
+
+
 def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
             memory: Memory, *, detailed: bool = False) -> Turn:
+    slots = {**memory.facts, **slots}
     decision = answer(intent, slots, ctx.profile, ctx.today)
     text = render(decision, detailed=detailed)
     follow_up: FollowUp | None = decision.follow_up
@@ -208,7 +230,8 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
                         slots=jsonable(slots), options=follow_up.options,
                         values=follow_up.values, question=u.text, prompt=follow_up.question,
                         last_intent=intent,
-                        last_slots=jsonable(slots), expires_at=ctx.now + wait)
+                        last_slots=jsonable(slots), expires_at=ctx.now + wait,
+                        facts=memory.facts, facts_until=memory.facts_until)
     else:
         memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots))
     return Turn(text, memory, intent, decision,
@@ -229,4 +252,5 @@ def spoken_choices(question: str, options: tuple[str, ...]) -> str:
 
 
 def _idle(memory: Memory) -> Memory:
-    return Memory(last_intent=memory.last_intent, last_slots=memory.last_slots)
+    return Memory(last_intent=memory.last_intent, last_slots=memory.last_slots,
+                  facts=memory.facts, facts_until=memory.facts_until)

@@ -118,8 +118,9 @@ async def load_memory(s: AsyncSession, cadre_id: int) -> Memory:
     raw["state"] = State(raw.get("state", "idle"))
     raw["options"] = tuple(raw.get("options", ()))
     raw["values"] = tuple(raw.get("values", ()))
-    expires = raw.get("expires_at")
-    raw["expires_at"] = datetime.fromisoformat(expires) if expires else None
+    for name in ("expires_at", "facts_until"):
+        value = raw.get(name)
+        raw[name] = datetime.fromisoformat(value) if value else None
     return Memory(**raw)
 
 
@@ -140,6 +141,7 @@ async def save_memory(s: AsyncSession, cadre_id: int, memory: Memory, now: datet
     raw["state"] = memory.state.value
     raw["options"], raw["values"] = list(memory.options), list(memory.values)
     raw["expires_at"] = memory.expires_at.isoformat() if memory.expires_at else None
+    raw["facts_until"] = memory.facts_until.isoformat() if memory.facts_until else None
     conversation = await s.get(Conversation, cadre_id)
     if conversation is None:
         conversation = Conversation(cadre_id=cadre_id, updated_at=now)

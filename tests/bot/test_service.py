@@ -87,7 +87,8 @@ async def test_a_missing_amount_is_asked_for_and_the_next_message_completes_it(
 async def test_cancel_drops_the_pending_question(chat: Chat) -> None:
     await chat.say(QUESTION)
     assert await chat.answer("算了") == ui("ui.cancelled")
-    assert not (await chat.answer(AMOUNT)).startswith(COMPLETED)
+    said = await chat.answer("嗯")  # nothing is waiting for an answer any more
+    assert ui("ask.amount") not in said and ui("ui.reask") not in said
 
 
 async def test_repeat_says_the_last_answer_again(chat: Chat) -> None:
@@ -110,8 +111,9 @@ async def test_asking_for_a_person_mid_question_opens_a_ticket_for_staff(
     [ticket] = await rows(app, Ticket)
     assert ticket.reason == "human_agent"
     assert ticket.status == "open"
-    # the pending question was handed over
-    assert not (await chat.answer(AMOUNT)).startswith(COMPLETED)
+    # the pending question was handed over: nothing waits for the amount any more
+    said = await chat.answer("嗯")
+    assert ui("ask.amount") not in said and ui("ui.reask") not in said
 
 
 async def test_a_pending_question_survives_a_restart(
@@ -281,3 +283,18 @@ async def test_news_of_a_death_opens_a_ticket_and_is_never_answered_with_a_wish(
     assert "节哀" in text and "健康" not in text and "120" not in text
     [ticket] = await rows(app, Ticket)
     assert (ticket.reason, ticket.priority) == ("bereavement.news", int(Priority.HIGH))
+
+
+async def test_facts_said_once_are_not_asked_again_on_the_next_questions(chat: Chat) -> None:
+    await chat.say("我是吉林的，退休干部")
+    said = await chat.answer("自付了十二万能补多少")
+    assert SUBSIDY in said
+    said = await chat.answer("那十五万呢")  # status and region still known
+    assert "六万元" in said
+    assert ui("ask.status") not in said
+
+
+async def test_a_new_statement_wins_over_an_old_one(chat: Chat) -> None:
+    await chat.say("我是吉林的退休干部")
+    said = await chat.answer("说错了，我是离休的，自付十二万能补多少")
+    assert SUBSIDY not in said
