@@ -15,6 +15,7 @@ import knowledge
 from bot.answering import clarification, jsonable
 from bot.render import render
 from intents import Understanding
+from intents.slots import bare_number
 from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
 
 # Intents that break into any pending question: a person in trouble never waits for a form.
@@ -146,7 +147,7 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
             return None if _is_new_question(u) else _reask(memory, u, ctx)
         return _answer(value, memory.slots, u, ctx, _idle(memory))
     slot = memory.pending_slot or ""
-    found = _slot_from(slot, value, u.slots)
+    found = _slot_from(slot, value, u.slots, u.text)
     if found is None:
         if _is_new_question(u):
             return None
@@ -170,9 +171,19 @@ def _own_facts(slots: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in slots.items() if k == "region"}
 
 
-def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any]) -> Any:
+# A bare number below this, given as the amount we asked for ("12"), is in 万: the question's
+# own example reads "比如十二万", and nobody asks for a subsidy on twelve yuan.
+WAN_BELOW = 1000
+
+
+def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any],
+               text: str = "") -> Any:
     if button_value is not None:
         return [button_value] if slot == "merits" else button_value
+    if slot == "amount_yuan" and not slots.get(slot):
+        number = bare_number(text)
+        if number is not None and number > 0:
+            return round(number * 10_000 if number < WAN_BELOW else number)
     if slot == "region" and slots.get("place_other"):
         return "other"
     return slots.get(slot)

@@ -694,6 +694,21 @@ def _last_sanatorium(msg: _Msg, today: date) -> dict[str, Any]:
     return {}
 
 
+# --- a bare number, as the answer to a question ----------------------------------------------
+
+_BARE_NUMBER_RE = re.compile(r"^\s*(?:大概|大约|差不多|一共)?\s*"
+                             r"(?P<n>[\d.零〇一二两三四五六七八九十百千万]+)\s*(?:元|块钱|块|万块|来块)?\s*(?:吧|啊|左右|多)?\s*$")
+
+
+def bare_number(text: str) -> float | None:
+    """The value of a message that is only a number ("12", "九万", "十二万块吧"), else None."""
+    m = _BARE_NUMBER_RE.match(text.translate(_HALF_WIDTH))
+    if not m:
+        return None
+    parsed = _parse_number(m.group("n"))
+    return parsed[0] if parsed else None
+
+
 # --- composition -------------------------------------------------------------------------------
 
 

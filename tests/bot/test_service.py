@@ -298,3 +298,12 @@ async def test_a_new_statement_wins_over_an_old_one(chat: Chat) -> None:
     await chat.say("我是吉林的退休干部")
     said = await chat.answer("说错了，我是离休的，自付十二万能补多少")
     assert SUBSIDY not in said
+
+
+@pytest.mark.parametrize(("reply", "figure"), [("九万", "两万八千元"), ("12", SUBSIDY),
+                                               ("十二万块", SUBSIDY)])
+async def test_a_bare_amount_answers_the_amount_question(chat: Chat, reply: str,
+                                                          figure: str) -> None:
+    await chat.say(QUESTION)
+    assert figure in await chat.answer(reply)
+
