@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1  # bump when the saved layout changes
 # Data files besides the examples that change what a message's features are.
 SHAPING_DATA = ("homophones.yaml", "fillers.yaml", "domain_words.txt", "jieba_dict.txt",
-                "stopwords.txt", "emergency.yaml", "gazetteer.yaml")
+                "stopwords.txt", "emergency.yaml", "gazetteer.yaml", "domain_cues.yaml")
 
 
 @dataclass(frozen=True)

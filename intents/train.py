@@ -32,6 +32,7 @@ from intents.model import Model, cache_path, fingerprint, save
 from intents.normalise import default_normaliser
 from intents.segment import segment
 from intents.slots import extract
+from intents.understand import says_death
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ _SLOT_DAY = date(2026, 1, 1)
 # The emergency thresholds: the highest out-of-fold recall whose false alarms over all other
 # messages stay within 2% (a grid over head 0.1-0.3, topic 0.25-0.4, net confirmation 0-0.02
 # on the 5-fold scores of the written examples; docs/matcher.md).
-EMERGENCY_HEAD = 0.1
+EMERGENCY_HEAD = 0.2
 NET_CONFIRM = 0.01
 
 
@@ -55,7 +56,8 @@ def prepare(texts: Sequence[str]) -> list[list[str]]:
     out = []
     for text in texts:
         t = normalise(text)
-        out.append(features(t, segment(t), extract(t, _SLOT_DAY), net.signals(t)))
+        signals = [*net.signals(t), "dW" if says_death(t) else "dN"]
+        out.append(features(t, segment(t), extract(t, _SLOT_DAY), signals))
     return out
 
 

@@ -11,6 +11,7 @@ Then the topic: confident → that intent; torn between two → ask; nothing →
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -69,8 +70,9 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
     slots = extract(normalised, today)
     model = model or default_model()
     net = default_detector()
+    death = says_death(normalised)
     scores = model.score(features(normalised, segment(normalised), slots,
-                                  net.signals(normalised)))
+                                  [*net.signals(normalised), "dW" if death else "dN"]))
     ranked = scores.intents
     alternatives = ranked[:3]
     heads = {k: round(v, 4) for k, v in scores.heads.items()}
@@ -88,7 +90,7 @@ def understand(text: str, today: date, *, model: Model | None = None) -> Underst
                       emergency_cue="model", reason="emergency")
     if not has_han(normalised) and not slots:
         return result("out_of_scope", 0.5, reason="no_chinese")
-    if _raised(scores, model, "bereavement.news") and ranked[0][0] != "bereavement":
+    if death and _raised(scores, model, "bereavement.news") and ranked[0][0] != "bereavement":
         return result("bereavement.news",
                       max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
                       reason="head")
@@ -125,6 +127,17 @@ def _raised(scores: Scores, model: Model, head: str) -> bool:
     """The head is sure, or the topic classifier itself puts this intent first."""
     return (scores.heads.get(head, 0.0) >= model.thresholds.get(head, 0.5)
             or (scores.intents[0][0] == head and scores.intents[0][1] >= TOPIC_SURE[head]))
+
+
+@functools.cache
+def _death_words() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in
+                               (read_yaml("domain_cues.yaml") or {}).get("death_words", ())))
+
+
+def says_death(text: str) -> bool:
+    """Whether the message says that someone has died (a word from domain_cues.yaml)."""
+    return bool(_death_words().search(text))
 
 
 @functools.cache
