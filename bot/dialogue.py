@@ -87,6 +87,10 @@ class Context:
     offer_for: timedelta = timedelta(minutes=3)
 
 
+def kb_string(key: str) -> str:
+    return knowledge.load().string(key)
+
+
 def _words(key: str) -> tuple[str, ...]:
     return tuple(knowledge.load().string(key).split())
 
@@ -233,7 +237,8 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
             memory: Memory, *, detailed: bool = False) -> Turn:
     slots = {**memory.facts, **slots}
     decision = answer(intent, slots, ctx.profile, ctx.today)
-    text = render(decision, detailed=detailed)
+    text = render(decision, detailed=detailed,
+                  offer=None if decision.intent in CHATTER else kb_string("ui.offer_more"))
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:
         wait = ctx.offer_for if follow_up.slot == ALERT_STAFF else ctx.pending_for

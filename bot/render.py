@@ -43,15 +43,30 @@ def citation_line(citations: Iterable[Citation]) -> str:
                               for title, refs in by_document.items())
 
 
-def render(decision: Decision, *, detailed: bool = False, cite: bool = True) -> str:
-    """The reply text. `detailed` ("详细说说") adds every point and the long version."""
-    points = decision.points if detailed else decision.points[:MAX_POINTS]
-    lines = [decision.answer, *points]
+def render(decision: Decision, *, detailed: bool = False, cite: bool = True,
+           offer: str | None = None) -> str:
+    """The reply text.
+
+    By default (one-shot, `junxiu ask`): the answer, at most three points, the caveats.
+    With `offer` (a conversation's first answer, for the ear): the answer - the figure or the
+    yes/no - and the caveats that change its meaning, then `offer` ("要详细说说吗？") when there
+    is more; an answer that hands over to staff keeps its instructions in full.
+    `detailed` ("详细说说"): the next layer - every point and the long version (conditions,
+    procedure, whom to ask) - not the first answer again.
+    """
     if detailed:
-        lines += decision.more
+        lines = [*decision.points, *decision.more] or [decision.answer]
+    elif offer is not None and decision.escalation is None:
+        lines = [decision.answer]
+    else:
+        lines = [decision.answer, *decision.points[:MAX_POINTS]]
+        offer = None
     lines += decision.caveats
     if decision.follow_up is not None:
         lines.append(decision.follow_up.question)
+    if offer and not detailed and decision.follow_up is None and (
+            decision.points or decision.more):
+        lines.append(offer)
     body = [speakable(line) for line in lines if line and line.strip()]
     if cite and decision.citations and decision.intent not in UNCITED:
         body.append(citation_line(decision.citations))

@@ -307,3 +307,30 @@ async def test_a_bare_amount_answers_the_amount_question(chat: Chat, reply: str,
     await chat.say(QUESTION)
     assert figure in await chat.answer(reply)
 
+
+
+# -- answers for the ear ---------------------------------------------------------------------
+
+
+async def test_a_first_answer_leads_with_the_figure_and_offers_more(chat: Chat) -> None:
+    said = await chat.answer("我在吉林，退休的，自付了十二万能补多少")
+    lines = said.splitlines()
+    assert lines[0] == ui("ui.region_saved").format(region="吉林")  # the new fact, confirmed
+    assert lines[1].startswith(COMPLETED)
+    assert ui("ui.offer_more") in said
+    assert lines[-1].startswith("依据：")  # the citation stays last
+    assert len([line for line in lines if not line.startswith("依据")]) <= 5
+
+
+async def test_detail_gives_the_next_layer_never_the_same_text(chat: Chat) -> None:
+    first = await chat.answer("我在吉林，退休的，自付了十二万能补多少")
+    more = await chat.answer("详细说说")
+    assert more != first
+    assert not more.startswith(COMPLETED)  # not the first answer again
+    assert "五万元以内的部分不补" in more
+
+
+async def test_an_answer_that_hands_over_keeps_its_instructions(chat: Chat) -> None:
+    said = await chat.answer("我老伴摔倒了起不来")
+    assert ui("ui.offer_more") not in said
+    assert len(said.splitlines()) >= 3
