@@ -204,7 +204,7 @@ def _option_value(memory: Memory, text: str) -> str | None:
 
 
 def _is_new_question(u: Understanding) -> bool:
-    return u.intent not in CHATTER and u.reason == "matched"
+    return u.intent not in CHATTER and u.reason in ("matched", "prior")
 
 
 def _reask(memory: Memory, u: Understanding, ctx: Context) -> Turn:

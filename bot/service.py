@@ -262,7 +262,8 @@ class ConversationService:
         if choice is not None and memory.options:
             text = memory.options[memory.values.index(choice)] if choice in memory.values \
                 else text
-        u = understand(text, self.today(now))
+        alive = memory.facts_until is not None and now < memory.facts_until
+        u = understand(text, self.today(now), prior=memory.last_intent if alive else None)
         ctx = Context(profile_of(cadre), self.today(now), now,
                       timedelta(hours=self._settings.pending_hours),
                       timedelta(minutes=self._settings.health_concern_minutes))

@@ -334,3 +334,10 @@ async def test_an_answer_that_hands_over_keeps_its_instructions(chat: Chat) -> N
     said = await chat.answer("我老伴摔倒了起不来")
     assert ui("ui.offer_more") not in said
     assert len(said.splitlines()) >= 3
+
+
+async def test_a_natural_follow_up_stays_on_the_topic(chat: Chat) -> None:
+    await chat.say("我要去国外看孙子要办啥手续")
+    said = await chat.answer("要是待半年呢")
+    assert ui("intent.label.out_of_scope") not in said
+    assert "出国" in said or "出境" in said or "报告" in said

@@ -96,3 +96,17 @@ def test_torn_between_two_topics_offers_both() -> None:
     if u.clarify:  # a bare topic word may be answered directly or clarified: both are fine
         assert len(u.alternatives) >= 2
     assert u.intent.startswith("sanatorium.")
+
+
+@pytest.mark.parametrize(("prior", "text"), [
+    ("travel.abroad", "要是待半年呢"),
+    ("sanatorium.eligibility", "多久能去一次"),
+    ("nursing.allowance", "那要怎么申请"),
+])
+def test_a_follow_up_resolves_against_the_last_topic(prior: str, text: str) -> None:
+    assert understand(text, TODAY, prior=prior).intent == prior
+
+
+def test_changing_the_subject_answers_the_new_subject() -> None:
+    assert understand("自付了十二万能补多少", TODAY, prior="travel.abroad").intent == \
+        "medical.subsidy"
