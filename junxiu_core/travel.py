@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+import chinese_calendar
+
 from junxiu_core.compose import (
     add,
     ask,
@@ -27,13 +29,28 @@ from knowledge import KnowledgeBase
 INTENT = "travel.abroad"
 
 
+def is_workday(day: date) -> bool | None:
+    """On the official calendar (法定节假日 skipped, 调休 weekends worked); None past the last
+    year the calendar knows."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 def working_days_before(day: date, n: int) -> date:
-    """The date n working days before `day`, skipping weekends (public holidays are not known)."""
+    """The date n working days before `day` on the official calendar; past the last year it
+    knows, weekends only (the answer then says holidays are not counted)."""
     while n > 0:
         day -= timedelta(days=1)
-        if day.weekday() < 5:
+        known = is_workday(day)
+        if known if known is not None else day.weekday() < 5:
             n -= 1
     return day
+
+
+def calendar_covers(start: date, end: date) -> bool:
+    return is_workday(start) is not None and is_workday(end) is not None
 
 
 def procedure_for(rank: Rank) -> str:
@@ -49,6 +66,11 @@ def travel_abroad(slots: Mapping[str, Any], profile: CadreProfile, today: date,
         if region == "national":
             return replace(decision, follow_up=region_follow_up(kb))
         return escalate(decision, "travel.no_local_rule", Priority.NORMAL)
+    if profile.rank is None and slots.get("date_kind") == "return" \
+            and rules["passport_applies_to"] == "all":
+        # "我12月5号回来，护照什么时候交": the passport rule reaches every rank here.
+        decision = from_entry(kb, INTENT, "travel.passport", region, days=rules["passport_days"])
+        return _deadline(decision, slots, today, kb, region, rules, "filing")
     if profile.rank is None:
         decision = from_entry(kb, INTENT, "travel.rank_unknown", region)
         key = "ask.rank.military" if slots.get("military_rank") else "ask.rank"
@@ -81,7 +103,9 @@ def _deadline(decision: Decision, slots: Mapping[str, Any], today: date, kb: Kno
         key = "travel.deadline.late" if due < today else "travel.deadline.apply"
         decision = lead_with(decision, kb, key, region, date=spoken_date(due, today),
                              depart=spoken_date(day, today))
-        decision = with_caveat(decision, kb, "caveat.holidays")
+        counted = calendar_covers(due, day)
+        decision = with_caveat(decision, kb,
+                               "caveat.holidays_counted" if counted else "caveat.holidays")
     else:
         return decision
     return replace(decision, result={**decision.result, "deadline": due.isoformat()})

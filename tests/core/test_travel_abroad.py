@@ -81,6 +81,28 @@ def test_working_days_skip_weekends() -> None:
     assert working_days_before(date(2026, 12, 3), 10) == date(2026, 11, 19)
 
 
+def test_working_days_skip_the_national_day_holiday_and_count_its_working_saturday() -> None:
+    # 2026: 10月1日-7日 放假; Saturday 10 October is worked (调休).
+    assert working_days_before(date(2026, 10, 8), 1) == date(2026, 9, 30)
+    assert working_days_before(date(2026, 10, 12), 1) == date(2026, 10, 10)
+
+
+def test_a_date_the_official_calendar_covers_says_holidays_were_counted() -> None:
+    decision = travel("jilin", "师级", date="2026-12-03", date_kind="depart")
+    assert any("按国家公布的节假日" in c for c in decision.caveats)
+
+
+def test_past_the_calendars_last_year_it_says_holidays_are_not_counted() -> None:
+    decision = travel("jilin", "师级", date="2027-03-15", date_kind="depart")
+    assert any("没算法定节假日" in c for c in decision.caveats)
+
+
+def test_a_jilin_return_date_gives_the_passport_deadline_without_asking_the_rank() -> None:
+    decision = travel("jilin", None, date="2026-12-05", date_kind="return")
+    assert decision.result["deadline"] == "2026-12-15"
+    assert decision.follow_up is None
+
+
 def test_shanghai_regiment_level_has_no_passport_deadline_in_the_standard() -> None:
     decision = travel("shanghai", "团级", date="2026-12-05", date_kind="return")
     assert "deadline" not in decision.result
