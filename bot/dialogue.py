@@ -21,7 +21,9 @@ from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, 
 # Intents that break into any pending question: a person in trouble never waits for a form.
 INTERRUPTS = {"emergency", "human_agent", "complaint", "bereavement.news", "health.concern"}
 ONBOARDING = "help"  # the pending intent of the region question asked at /start
-ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
+ALERT_STAFF = "alert_staff"
+PLACE = "place"  # "其他地区" pressed: which place, asked before handing over
+MAX_PLACE_CHARS = 20  # the health-concern offer: its follow-up slot (junxiu_core.safety)
 # What a pending question should not mistake for a new question.
 CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
            "out_of_scope", "help"}
@@ -151,6 +153,8 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
             return None if _is_new_question(u) else _reask(memory, u, ctx)
         return _answer(value, memory.slots, u, ctx, _idle(memory))
     slot = memory.pending_slot or ""
+    if slot == PLACE:
+        return _place_answered(memory, u, ctx)
     found = _slot_from(slot, value, u.slots, u.text)
     if found is None:
         if _is_new_question(u):
@@ -161,12 +165,40 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
             return replace(turn, learned=_own_facts(u.slots))
         return _reask(memory, u, ctx)
     if slot == "region" and found == "other":
-        # A region with no rules here is a question for staff (DB31/T 1044 5.11.2).
-        return _answer("policy.other", memory.slots, u, ctx, _idle(memory))
+        if u.slots.get("place_other"):
+            return _outside(memory, u.slots["place_other"], u, ctx)
+        # "其他地区": which place, first; then the question goes to staff with it.
+        kb = knowledge.load()
+        asking = replace(memory, pending_slot=PLACE, options=(), values=(), retries=0,
+                         prompt=kb.string("ask.place"), expires_at=ctx.now + ctx.pending_for)
+        return Turn(kb.string("ask.place"), asking, "ask.place")
     slots = {**memory.slots, **u.slots, slot: found}
     learned = {slot: found} if slot in REMEMBERED else {}
     turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
     return replace(turn, learned={**turn.learned, **learned})
+
+
+def _place_answered(memory: Memory, u: Understanding, ctx: Context) -> Turn | None:
+    region = u.slots.get("region")
+    if region:  # one of ours after all
+        slots = {**memory.slots, "region": region}
+        turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
+        return replace(turn, learned={"region": region})
+    place = u.slots.get("place_other")
+    if place is None:
+        if _is_new_question(u):
+            return None
+        place = u.text.strip(" ,.!?，。！？")[:MAX_PLACE_CHARS]
+    return _outside(memory, place, u, ctx) if place else _reask(memory, u, ctx)
+
+
+def _outside(memory: Memory, place: str, u: Understanding, ctx: Context) -> Turn:
+    """A cadre settled where the knowledge base has no rules: staff answer by the local rules
+    (DB31/T 1044 5.11.2); the place is kept, and what the national measures say is told."""
+    about = memory.pending_intent if memory.pending_intent not in (None, ONBOARDING) else None
+    slots = {**memory.slots, "place_other": place, **({"about": about} if about else {})}
+    facts = {**{k: v for k, v in memory.facts.items() if k != "region"}, "place_other": place}
+    return _answer("policy.other", slots, u, ctx, replace(_idle(memory), facts=facts))
 
 
 def _own_facts(slots: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,10 @@ def policy_other(slots: Mapping[str, Any], profile: CadreProfile, today: date,
     """Handed to staff (DB31/T 1044 5.11.2). A topic asked from a place without rules here
     gets what the national measures say of it, and never another region's figures."""
     decision = from_entry(kb, "policy.other", "policy.other", profile.region)
+    if slots.get("place_other") and profile.region == NATIONAL:
+        decision = replace(decision, answer=kb.string("outside.answer",
+                                                      place=slots["place_other"]),
+                           keys=(*decision.keys, "outside.answer"))
     topic = slots.get("about")
     if topic and kb.has_entry(topic, NATIONAL):
         entry = kb.entry(topic, NATIONAL)

@@ -341,3 +341,14 @@ async def test_a_natural_follow_up_stays_on_the_topic(chat: Chat) -> None:
     said = await chat.answer("要是待半年呢")
     assert ui("intent.label.out_of_scope") not in said
     assert "出国" in said or "出境" in said or "报告" in said
+
+
+async def test_other_region_asks_which_place_before_handing_over(app: App, chat: Chat) -> None:
+    await chat.say("医疗补助怎么算")
+    asked = "\n".join(r.text for r in chat.mine(await chat.press("pick:other")))
+    assert ui("ask.place") in asked
+    assert await rows(app, Ticket) == []
+    said = await chat.answer("广州")
+    assert "广州" in said and "吉林" not in said and "上海" not in said
+    [ticket] = await rows(app, Ticket)
+    assert ticket.reason == "policy.other"
