@@ -100,11 +100,16 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+def shaping_code() -> list[Path]:
+    """Every module of this package: normalising, segmenting, pinyin, slots and the rule net
+    all shape the features, not only the model code."""
+    return sorted(Path(__file__).resolve().parent.glob("*.py"))
+
+
 def fingerprint() -> str:
     """Digest of everything that shapes the model: this package's code and its data."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
+    for path in shaping_code():
         digest.update(path.name.encode() + path.read_bytes())
     for name in (*SHAPING_DATA, *example_files()):
         path = data_path(name)

@@ -23,7 +23,9 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     # Reconnect after a database restart. Not for SQLite: a file does not restart, and the
     # ping is one more round trip through aiosqlite's thread for every session.
-    kwargs: dict[str, Any] = {"pool_pre_ping": parsed.get_backend_name() != "sqlite"}
+    # hide_parameters: a failing statement's error shows no values (phones, names).
+    kwargs: dict[str, Any] = {"pool_pre_ping": parsed.get_backend_name() != "sqlite",
+                              "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

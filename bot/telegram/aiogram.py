@@ -94,7 +94,8 @@ class UpdateIdMiddleware(BaseMiddleware):
 async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationService,
                       update_id: int | None) -> None:
     await query.answer()
-    msg = incoming_from_callback(query.from_user, query.message, query.data, update_id)
+    msg = incoming_from_callback(query.from_user, query.message, query.data, update_id,
+                                 service.now())
     replies = await handle_durably(service, msg)
     await deliver(service, sender(bot), replies)
 

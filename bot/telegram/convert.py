@@ -38,10 +38,11 @@ def incoming_from_message(message: Any, update_id: int | None) -> Incoming:
 
 
 def incoming_from_callback(user: Any, message: Any | None, data: str | None,
-                           update_id: int | None) -> Incoming:
+                           update_id: int | None, at: datetime) -> Incoming:
+    """A button press, stamped `at` (the service's clock): it happens now, not when the
+    message it sits on was sent."""
     chat_id = message.chat.id if message is not None else user.id
-    # A button press happens now, not when the message it sits on was sent.
     return Incoming(transport=TRANSPORT, user_id=str(user.id), chat_id=str(chat_id),
-                    at=datetime.now(UTC), update_id=update_id, kind="callback",
+                    at=at, update_id=update_id, kind="callback",
                     callback_data=data, first_name=user.first_name,
                     chat_type=message.chat.type if message is not None else "private")

@@ -4,6 +4,7 @@ of its own; everything is in the service. Built in one place, `build_application
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import (
     InlineKeyboardButton,
@@ -46,12 +47,12 @@ class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.application.bot_data["service"]
 
 
-def incoming_from(update: Update) -> Incoming | None:
+def incoming_from(update: Update, now: datetime) -> Incoming | None:
     """The transport-neutral form of an update; None for updates we do not handle."""
     if update.callback_query is not None:
         query = update.callback_query
         return incoming_from_callback(query.from_user, query.message, query.data,
-                                      update.update_id)
+                                      update.update_id, now)
     if update.message is None:  # edited messages, channel posts, …: not a conversation turn
         return None
     return incoming_from_message(update.message, update.update_id)
@@ -95,7 +96,7 @@ def sender(bot: ExtBot):
 
 async def on_update(update: Update, context: JunxiuContext) -> None:
     """Every update goes the same way: to the service, then the replies out."""
-    msg = incoming_from(update)
+    msg = incoming_from(update, context.service.now())
     if msg is None:
         return
     if update.callback_query is not None:
