@@ -19,15 +19,14 @@ from intents.slots import bare_number
 from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
 
 # Intents that break into any pending question: a person in trouble never waits for a form.
-INTERRUPTS = {"emergency", "human_agent", "complaint", "bereavement.news", "health.concern"}
+INTERRUPTS = knowledge.intents_where(interrupts=True)
 ONBOARDING = "help"  # the pending intent of the region question asked at /start
-ALERT_STAFF = "alert_staff"
+ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
 PLACE = "place"  # "其他地区" pressed: which place, asked before handing over
-MAX_PLACE_CHARS = 20  # the health-concern offer: its follow-up slot (junxiu_core.safety)
+MAX_PLACE_CHARS = 20
 # What a pending question should not mistake for a new question.
-CHATTER = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "checkin.reply",
-           "out_of_scope", "help"}
-POLITE = {"smalltalk.greeting", "smalltalk.thanks"}
+CHATTER = knowledge.intents_where(chatter=True)
+POLITE = knowledge.intents_where(polite=True)
 MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
 REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept in the profile
 # Facts about the cadre said in any message, carried to the next questions of the same

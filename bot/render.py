@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterable
 
 from junxiu_core import Citation, Decision
+from knowledge import intents_where
 
 MAX_POINTS = 3
 # Small talk cites the service duty it rests on (national §15) but does not read it out.
-UNCITED = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "help", "out_of_scope"}
+UNCITED = intents_where(cited=False)  # knowledge/data/intents.yaml
 
 # Symbols a screen reader or TTS reads badly, as they are said.
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")

@@ -23,6 +23,7 @@ from intents.normalise import default_normaliser
 from intents.resources import read_yaml
 from intents.segment import segment
 from intents.slots import extract
+from knowledge import intents_where
 
 # Calibrated probabilities (a softmax temperature fitted out of fold), so these mean what they
 # say: chosen by cross-validation over the written examples (bench/intents.py --cv).
@@ -34,18 +35,13 @@ COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic he
 # false alarm); news of a death or a complaint it must put first with this much more.
 TOPIC_SURE = {"emergency": 0.25, "bereavement.news": 0.5, "complaint": 0.5}
 
-SAFETY = frozenset(TOPIC_SURE)  # asked by their own tests before the topic
-# Asking "which one?" before handing over would only delay a person who needs one.
-HANDED_TO_STAFF = {"emergency", "complaint", "human_agent", "bereavement.news", "policy.other"}
-NEVER_CLARIFY_WITH = {"smalltalk.greeting", "smalltalk.thanks", "smalltalk.goodbye", "help",
-                      "out_of_scope", "checkin.reply"}
-# Intents whose answer is a region's rules: asked by a cadre of a place with no rules here,
-# they become policy.other (INTENTS.md), with the topic kept for the national answer.
-REGIONAL = {"sanatorium.eligibility", "sanatorium.arrangements", "medical.subsidy",
-            "medical.checkup", "medical.access", "nursing.allowance", "travel.abroad",
-            "contact.lost", "party.membership", "social_org.parttime", "residence.change",
-            "pension.allowances", "bereavement", "elderly_care", "visits",
-            "culture.education", "honors"}
+SAFETY = intents_where(safety=True)  # asked by their own tests before the topic
+# Which intents may be offered as one of two choices (knowledge/data/intents.yaml): asking
+# "which one?" before handing over would only delay a person who needs one.
+CLARIFIABLE = intents_where(clarify=True)
+# Intents answered from a region's rules: from a place without rules they become policy.other
+# (INTENTS.md), with the topic kept for the national answer.
+REGIONAL = intents_where(regional=True)
 
 
 @dataclass(frozen=True)
@@ -125,8 +121,7 @@ def understand(text: str, today: date, *, model: Model | None = None,
         return result(fallback, p_top, reason="no_match")
     second, p_second = ranked[1]
     if (p_top - p_second < MARGIN and p_top < CONFIDENT + MARGIN
-            and not {top, second} & NEVER_CLARIFY_WITH
-            and not {top, second} & HANDED_TO_STAFF):  # staff will see it anyway
+            and {top, second} <= CLARIFIABLE):
         return result(top, p_top, clarify=True, reason="clarify")
     return result(top, p_top)
 

@@ -28,14 +28,7 @@ from junxiu_core.model import (
 
 Rule = Callable[[Mapping[str, Any], CadreProfile, date, knowledge.KnowledgeBase], Decision]
 
-INTENTS: tuple[str, ...] = (
-    "sanatorium.eligibility", "sanatorium.arrangements", "medical.subsidy", "medical.checkup",
-    "medical.access", "nursing.allowance", "travel.abroad", "contact.lost", "party.membership",
-    "social_org.parttime", "residence.change", "pension.allowances", "bereavement",
-    "elderly_care", "visits", "culture.education", "honors", "complaint", "emergency",
-    "policy.other", "human_agent", "checkin.reply", "smalltalk.greeting", "smalltalk.thanks",
-    "smalltalk.goodbye", "help", "out_of_scope", "bereavement.news", "health.concern",
-)
+INTENTS: tuple[str, ...] = tuple(knowledge.catalogue())  # knowledge/data/intents.yaml
 
 COMPUTED: dict[str, Rule] = {
     sanatorium.INTENT: sanatorium.eligibility,

@@ -11,15 +11,10 @@ from typing import Any
 
 from junxiu_core.compose import escalate, from_entry
 from junxiu_core.model import CadreProfile, Decision, Priority
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, catalogue
 
 HANDED_TO_STAFF: dict[str, Priority] = {
-    "emergency": Priority.URGENT,
-    "complaint": Priority.HIGH,
-    "human_agent": Priority.NORMAL,
-    "policy.other": Priority.NORMAL,
-    "bereavement.news": Priority.HIGH,
-}
+    info.id: Priority[info.staff.upper()] for info in catalogue().values() if info.staff}
 
 
 def from_knowledge(intent: str):
