@@ -39,6 +39,7 @@ SAFETY = intents_where(safety=True)  # asked by their own tests before the topic
 # Which intents may be offered as one of two choices (knowledge/data/intents.yaml): asking
 # "which one?" before handing over would only delay a person who needs one.
 CLARIFIABLE = intents_where(clarify=True)
+CHATTER = intents_where(chatter=True)  # small talk: never read as a follow-up question
 # Intents answered from a region's rules: from a place without rules they become policy.other
 # (INTENTS.md), with the topic kept for the national answer.
 REGIONAL = intents_where(regional=True)
@@ -105,7 +106,7 @@ def understand(text: str, today: date, *, model: Model | None = None,
     # of the rest ("我老伴的电话138…" is no news of a death).
     ranked = tuple((i, p) for i, p in ranked if i not in SAFETY)
     if prior in REGIONAL:
-        if ranked[0][1] < CONFIDENT and _short(normalised):
+        if ranked[0][1] < CONFIDENT and _short(normalised) and ranked[0][0] not in CHATTER:
             # "那要怎么申请": a short follow-up naming no topic of its own continues the last one
             return result(prior, ranked[0][1], reason="prior")
         ranked = _with_prior(ranked, prior)

@@ -110,3 +110,8 @@ def test_a_follow_up_resolves_against_the_last_topic(prior: str, text: str) -> N
 def test_changing_the_subject_answers_the_new_subject() -> None:
     assert understand("自付了十二万能补多少", TODAY, prior="travel.abroad").intent == \
         "medical.subsidy"
+
+
+@pytest.mark.parametrize("text", ["好的", "谢谢", "嗯嗯", "再见"])
+def test_small_talk_after_an_answer_is_not_read_as_a_follow_up(text: str) -> None:
+    assert understand(text, TODAY, prior="medical.subsidy").intent != "medical.subsidy"
