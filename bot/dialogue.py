@@ -6,6 +6,7 @@ so both Telegram adapters and the console behave alike and a restart loses nothi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +23,7 @@ from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, 
 INTERRUPTS = knowledge.intents_where(interrupts=True)
 ONBOARDING = "help"  # the pending intent of the region question asked at /start
 ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
+REGIONAL_ANSWERS = knowledge.intents_where(regional=True)
 PLACE = "place"  # "其他地区" pressed: which place, asked before handing over
 MAX_PLACE_CHARS = 20
 # What a pending question should not mistake for a new question.
@@ -32,7 +34,13 @@ REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept 
 # Facts about the cadre said in any message, carried to the next questions of the same
 # conversation (the pending window): "副师职退休" is not asked again three turns later.
 FACTS = ("region", "place_other", "status", "rank", "age", "merits", "lives_alone",
-         "self_care", "serious_illness", "last_sanatorium_year")
+         "self_care", "serious_illness", "last_sanatorium_year", "amount_yuan",
+         "amount_approx", "date", "date_kind", "destination", "abroad")
+# A message that only states facts ("我在吉林，退休的", "说错了，我是离休的") asks nothing: it is
+# noted (or corrects the last answer), never taken for a policy question or a complaint.
+STATEMENT_CHARS = 16
+_CORRECTION = re.compile(r"说错了|搞错了|不对|弄错了|记错了|不是的")  # "说错了，我是离休的"
+_QUESTION = re.compile(r"[吗么嘛呢?？]|多少|怎么|什么|啥|能不能|可不可以|行不行|有没有|是否|咋|哪")
 
 
 class State(StrEnum):
@@ -59,6 +67,7 @@ class Memory:
     expires_at: datetime | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # FACTS said in this conversation
     facts_until: datetime | None = None
+    offered_more: bool = False  # the last answer ended with "要详细说说吗？"
 
     def pending(self, now: datetime) -> bool:
         return self.state != State.IDLE and (self.expires_at is None or now < self.expires_at)
@@ -114,12 +123,18 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
         return Turn(kb.string("ui.cancelled"), _idle(memory), "cancel")
     if _is(u.text, "ui.words.repeat") and memory.last_intent:
         # Said again, not asked again: no second ticket for the same question.
-        return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory),
-                       escalation=None)
-    if _is(u.text, "ui.words.detail") and memory.last_intent:
+        return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory,
+                               again=True), escalation=None)
+    if memory.last_intent and (_is(u.text, "ui.words.detail") or (
+            memory.offered_more and not pending and _is(u.text, "ui.words.yes"))):
         return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory,
                                detailed=True), escalation=None)
-    if pending and u.intent in POLITE:
+    if u.intent == "smalltalk.goodbye" and memory.last_intent in BEREAVED:
+        return Turn(kb.string("ui.goodbye.bereaved"), _idle(memory), u.intent)
+    if not pending and _states_facts(u):
+        return _noted(memory, u, ctx)
+    if pending and u.intent in POLITE and not _said_facts(u) \
+            and _option_value(memory, u.text) is None:
         # "你好" / "谢谢" while we wait for an answer: reply kindly, keep the question open.
         return replace(_answer(u.intent, {}, u, ctx, memory), memory=memory)
     if pending and (u.intent not in INTERRUPTS or choice is not None):  # a pressed button
@@ -139,6 +154,45 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
         return Turn(spoken_choices(follow_up.question, follow_up.options), memory, u.intent,
                     options=follow_up.options, values=values)
     return _answer(u.intent, u.slots, u, ctx, memory)
+
+
+BEREAVED = {"bereavement.news", "bereavement"}  # a goodbye then wishes no good health
+
+
+def _said_facts(u: Understanding) -> bool:
+    return any(u.slots.get(k) not in (None, []) for k in FACTS)
+
+
+def _states_facts(u: Understanding) -> bool:
+    if (u.intent in INTERRUPTS and u.intent != "complaint") or u.intent in REGIONAL_ANSWERS:
+        return False
+    if u.intent == "complaint" and u.confidence >= 0.9 and not _CORRECTION.search(u.text):
+        return False
+    return (_said_facts(u) and sum(ch.isalnum() for ch in u.text) <= STATEMENT_CHARS
+            and not _QUESTION.search(u.text))
+
+
+def _noted(memory: Memory, u: Understanding, ctx: Context) -> Turn:
+    """Facts stated with no question: they correct the last answer if there was one, or are
+    noted with an invitation to ask."""
+    if memory.last_intent in REGIONAL_ANSWERS:
+        turn = _answer(memory.last_intent, memory.last_slots, u, ctx, memory)
+        text = knowledge.load().string("ui.facts_corrected") + "\n" + turn.text
+        return replace(turn, text=text, learned=_own_facts(u.slots))
+    kb = knowledge.load()
+    said = [kb.string(f"fact.{name}", value=_spoken_fact(kb, name, u.slots[name]))
+            for name in SPOKEN_FACTS if u.slots.get(name) not in (None, [])]
+    text = kb.string("ui.facts_noted", facts="，".join(said))  # clauses of one sentence
+    return Turn(text, _idle(memory), "facts", learned=_own_facts(u.slots))
+
+
+SPOKEN_FACTS = ("region", "place_other", "status", "rank", "age")  # said back when noted
+
+
+def _spoken_fact(kb: knowledge.KnowledgeBase, name: str, value: Any) -> str:
+    if name == "region":
+        return kb.strings.get(f"region.{value}", str(value))
+    return str(value)
 
 
 def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
@@ -265,11 +319,17 @@ def _with_facts(memory: Memory, u: Understanding, ctx: Context) -> Memory:
 
 
 def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
-            memory: Memory, *, detailed: bool = False) -> Turn:
+            memory: Memory, *, detailed: bool = False, again: bool = False) -> Turn:
+    """The rule's answer; `again` (再说一遍) says the last answer as it was."""
     slots = {**memory.facts, **slots}
+    if u.topic and intent == u.intent:  # what a complaint (or policy.other) is about
+        slots["about"] = u.topic
     decision = answer(intent, slots, ctx.profile, ctx.today)
-    text = render(decision, detailed=detailed,
-                  offer=None if decision.intent in CHATTER else kb_string("ui.offer_more"))
+    offer = None if decision.intent in CHATTER else kb_string("ui.offer_more")
+    if (not detailed and not again and intent == memory.last_intent and intent not in CHATTER
+            and jsonable(slots) == memory.last_slots):
+        detailed = True  # the same question again: the next layer, never the same text
+    text = render(decision, detailed=detailed, offer=offer)
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:
         wait = ctx.offer_for if follow_up.slot == ALERT_STAFF else ctx.pending_for
@@ -280,7 +340,8 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
                         last_slots=jsonable(slots), expires_at=ctx.now + wait,
                         facts=memory.facts, facts_until=memory.facts_until)
     else:
-        memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots))
+        memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots),
+                         offered_more=bool(offer and offer in text))
     return Turn(text, memory, intent, decision,
                 options=follow_up.options if follow_up else (),
                 values=follow_up.values if follow_up else (),

@@ -57,7 +57,7 @@ def render(decision: Decision, *, detailed: bool = False, cite: bool = True,
     """
     if detailed:
         lines = [*decision.points, *decision.more] or [decision.answer]
-    elif offer is not None and decision.escalation is None:
+    elif offer is not None and not decision.escalate:
         lines = [decision.answer]
     else:
         lines = [decision.answer, *decision.points[:MAX_POINTS]]

@@ -198,8 +198,9 @@ def _amount_value(num: str) -> tuple[int, bool, bool] | None:
     return round(value), approx, any(c in num for c in "千仟万亿")
 
 
-# Voice input hears 万 as 晚 (十五晚): right after a numeral, and not 晚上/晚饭/晚会/晚点.
-_WAN_SLIP_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])晚(?![上饭餐间会点安辈年])")
+# Voice input hears 万 as 晚, 玩 or 湾 (十五晚, 十二玩): right after a numeral, and not as
+# 晚上/晚饭/晚会/晚点 or 玩具.
+_WAN_SLIP_RE = re.compile(r"(?<=[\d一二两三四五六七八九十])[晚玩湾](?![上饭餐间会点安辈年具耍儿])")
 
 
 def _amounts(msg: _Msg) -> dict[str, Any]:

@@ -31,6 +31,7 @@ CONFIDENT = 0.55  # top probability at or above: answer
 MARGIN = 0.15  # less than this ahead of the runner-up (and below CONFIDENT + MARGIN): ask
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
+SURE_COMPLAINT = 0.9  # a short follow-up is a grievance only when the complaint head is this sure
 # The topic classifier alone raises an emergency from this probability (a miss costs more than a
 # false alarm); news of a death or a complaint it must put first with this much more.
 TOPIC_SURE = {"emergency": 0.25, "bereavement.news": 0.5, "complaint": 0.5}
@@ -98,17 +99,20 @@ def understand(text: str, today: date, *, model: Model | None = None,
         return result("bereavement.news",
                       max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
                       reason="head")
+    rest = tuple((i, p) for i, p in ranked if i not in SAFETY)
+    if (prior in REGIONAL and rest[0][1] < CONFIDENT and _short(normalised)
+            and rest[0][0] not in CHATTER and scores.heads["complaint"] < SURE_COMPLAINT):
+        # "那要怎么申请", "那待半年呢": a short follow-up naming no topic of its own continues
+        # the last one (unless it is plainly a grievance)
+        return result(prior, rest[0][1], reason="prior")
     if _raised(scores, model, "complaint"):
         topic, sure = scores.complaint_topic
         return result("complaint", max(scores.heads["complaint"], _p(scores, "complaint")),
                       topic=topic if sure >= COMPLAINT_TOPIC_MIN else None, reason="head")
     # A safety intent its own test did not raise is not answered as one: the topic is the best
     # of the rest ("我老伴的电话138…" is no news of a death).
-    ranked = tuple((i, p) for i, p in ranked if i not in SAFETY)
+    ranked = rest
     if prior in REGIONAL:
-        if ranked[0][1] < CONFIDENT and _short(normalised) and ranked[0][0] not in CHATTER:
-            # "那要怎么申请": a short follow-up naming no topic of its own continues the last one
-            return result(prior, ranked[0][1], reason="prior")
         ranked = _with_prior(ranked, prior)
     top, p_top = ranked[0]
     if slots.get("place_other") and not slots.get("region"):

@@ -24,8 +24,8 @@ def complaint(slots: Mapping[str, Any], profile: CadreProfile, today: date,
     names travels with the ticket."""
     decision = from_entry(kb, "complaint", "complaint", profile.region)
     topic = slots.get("about")
-    if topic and kb.strings.get(f"intent.label.{topic}"):
-        label = kb.string(f"intent.label.{topic}")
+    if topic and kb.strings.get(f"topic.{topic}"):
+        label = kb.string(f"topic.{topic}")
         decision = replace(decision, points=(kb.string("complaint.topic", topic=label),
                                              *decision.points),
                            result={**decision.result, "topic": topic})
