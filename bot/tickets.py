@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Conversation, Message, Ticket
 from junxiu_core import Priority
+from junxiu_core.workdays import working_days_after
 
 PRIORITY_NAMES = {Priority.URGENT: "紧急", Priority.HIGH: "高", Priority.NORMAL: "普通",
                   Priority.LOW: "低"}
@@ -23,15 +25,14 @@ SLA = {Priority.URGENT: timedelta(minutes=10), Priority.HIGH: timedelta(hours=4)
 
 
 def sla_due(priority: Priority, now: datetime, settings: Settings) -> datetime:
+    """Urgent and high tickets by the clock; the others in working days on the official
+    calendar, counted in the agency's time zone (a ticket on 1 October is not due mid-国庆)."""
     if priority in SLA:
         return now + SLA[priority]
     days = settings.sla_working_days * (2 if priority == Priority.LOW else 1)
-    due = now
-    while days > 0:  # working days: weekends skipped
-        due += timedelta(days=1)
-        if due.weekday() < 5:
-            days -= 1
-    return due
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    due = working_days_after(local.date(), days)
+    return datetime.combine(due, local.timetz()).astimezone(now.tzinfo)
 
 
 async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Priority, *,

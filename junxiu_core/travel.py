@@ -11,8 +11,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-import chinese_calendar
-
 from junxiu_core.compose import (
     add,
     ask,
@@ -24,33 +22,10 @@ from junxiu_core.compose import (
 )
 from junxiu_core.model import CadreProfile, Decision, Priority, Rank
 from junxiu_core.numbers import spoken_date
+from junxiu_core.workdays import calendar_covers, working_days_before
 from knowledge import KnowledgeBase
 
 INTENT = "travel.abroad"
-
-
-def is_workday(day: date) -> bool | None:
-    """On the official calendar (法定节假日 skipped, 调休 weekends worked); None past the last
-    year the calendar knows."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return None
-
-
-def working_days_before(day: date, n: int) -> date:
-    """The date n working days before `day` on the official calendar; past the last year it
-    knows, weekends only (the answer then says holidays are not counted)."""
-    while n > 0:
-        day -= timedelta(days=1)
-        known = is_workday(day)
-        if known if known is not None else day.weekday() < 5:
-            n -= 1
-    return day
-
-
-def calendar_covers(start: date, end: date) -> bool:
-    return is_workday(start) is not None and is_workday(end) is not None
 
 
 def procedure_for(rank: Rank) -> str:

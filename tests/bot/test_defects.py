@@ -45,3 +45,27 @@ def test_a_button_press_is_stamped_by_the_given_clock_not_the_wall_clock() -> No
     user = SimpleNamespace(id=7, first_name="张")
     msg = incoming_from_callback(user, None, "pick:jilin", 1, at)
     assert msg.at == at
+
+
+def test_a_ticket_opened_on_1_october_falls_due_after_the_national_day_holiday() -> None:
+    from junxiu_core import Priority
+
+    from bot.settings import Settings
+    from bot.tickets import sla_due
+
+    settings = Settings(_env_file=None, sla_working_days=2, timezone="Asia/Shanghai")
+    opened = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, 国庆 day one
+    due = sla_due(Priority.NORMAL, opened, settings)
+    assert due == datetime(2026, 10, 9, 2, 0, tzinfo=UTC)  # 8 Oct is the first working day
+
+
+def test_working_days_are_counted_in_local_time_not_utc() -> None:
+    from junxiu_core import Priority
+
+    from bot.settings import Settings
+    from bot.tickets import sla_due
+
+    settings = Settings(_env_file=None, sla_working_days=1, timezone="Asia/Shanghai")
+    # Friday 20:00 UTC is already Saturday 04:00 in Beijing: one working day is Monday.
+    due = sla_due(Priority.NORMAL, datetime(2026, 11, 27, 20, 0, tzinfo=UTC), settings)
+    assert due.astimezone(UTC).date() == datetime(2026, 11, 29, tzinfo=UTC).date()

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from junxiu_core import CadreProfile, answer
-from junxiu_core.travel import working_days_before
+from junxiu_core.workdays import working_days_before
 
 TODAY = date(2026, 11, 22)  # a Sunday
 
