@@ -326,9 +326,9 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
         slots["about"] = u.topic
     decision = answer(intent, slots, ctx.profile, ctx.today)
     offer = None if decision.intent in CHATTER else kb_string("ui.offer_more")
-    if (not detailed and not again and intent == memory.last_intent and intent not in CHATTER
+    if (not detailed and not again and u.reason == "prior" and intent == memory.last_intent
             and jsonable(slots) == memory.last_slots):
-        detailed = True  # the same question again: the next layer, never the same text
+        detailed = True  # a follow-up naming nothing new ("那要怎么申请"): the next layer
     text = render(decision, detailed=detailed, offer=offer)
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:

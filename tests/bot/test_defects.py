@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from bot.logs import MaskingFormatter
+from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.telegram.convert import incoming_from_callback
+from bot.tickets import sla_due
 from intents.model import shaping_code
+from junxiu_core import Priority
 
 
 def test_a_phone_number_in_a_traceback_is_masked() -> None:
@@ -48,10 +51,6 @@ def test_a_button_press_is_stamped_by_the_given_clock_not_the_wall_clock() -> No
 
 
 def test_a_ticket_opened_on_1_october_falls_due_after_the_national_day_holiday() -> None:
-    from junxiu_core import Priority
-
-    from bot.settings import Settings
-    from bot.tickets import sla_due
 
     settings = Settings(_env_file=None, sla_working_days=2, timezone="Asia/Shanghai")
     opened = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, 国庆 day one
@@ -60,10 +59,6 @@ def test_a_ticket_opened_on_1_october_falls_due_after_the_national_day_holiday()
 
 
 def test_working_days_are_counted_in_local_time_not_utc() -> None:
-    from junxiu_core import Priority
-
-    from bot.settings import Settings
-    from bot.tickets import sla_due
 
     settings = Settings(_env_file=None, sla_working_days=1, timezone="Asia/Shanghai")
     # Friday 20:00 UTC is already Saturday 04:00 in Beijing: one working day is Monday.
