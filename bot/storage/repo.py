@@ -131,7 +131,7 @@ async def expired_offers(s: AsyncSession, now: datetime, slot: str,
     stmt = (select(Conversation, Cadre).join(Cadre, Cadre.id == Conversation.cadre_id)
             .where(Conversation.state == State.AWAITING_SLOT.value,
                    Conversation.expires_at <= now, Conversation.expires_at > now - within))
-    rows = (await s.execute(stmt)).tuples().all()
+    rows = (await s.execute(stmt)).all()
     return [(c, cadre) for c, cadre in rows if (c.memory or {}).get("pending_slot") == slot]
 
 
