@@ -31,8 +31,10 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
+    # The load average at the start: latency read on a busy machine says so.
     return {"python": platform.python_version(), "cpus": os.cpu_count(),
-            "machine": platform.machine()}
+            "machine": platform.machine(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def write(name: str, data: dict[str, Any]) -> Path:
