@@ -26,7 +26,8 @@ COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp",
 CONTACT_KINDS = {"电话": "call", "上门": "visit", "call": "call", "visit": "visit"}
 OPEN = ("open", "claimed", "reopened")
 RATING_SCALE = (1, 2, 3, 4, 5)
-# Nobody is asked to rate the service after an emergency or a death in the family.
+# Incidents: nobody is asked to rate the service after an emergency or a death in the family,
+# and answering such a ticket does not take it out of the queue.
 NO_RATING = {"emergency", "bereavement.news"}
 
 
@@ -92,7 +93,9 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
         ticket.first_response_at = now
     if ticket.assignee_id is None and actor is not None:
         ticket.assignee_id = actor.user_id
-    ticket.status = "answered"
+    # An emergency or a death is not over when staff have answered: it stays in the queue,
+    # claimed, until someone closes it.
+    ticket.status = "claimed" if ticket.reason in NO_RATING else "answered"
     await repo.audit(s, _actor(actor), "ticket.reply", now, ticket_id=ticket.id,
                      cadre_id=ticket.cadre_id, detail=text.strip()[:500])
     return out, _s("ui.staff.replied", n=ticket.id)
