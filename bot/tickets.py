@@ -43,6 +43,9 @@ async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Pr
     if existing is not None and priority != Priority.URGENT:
         existing.transcript = await repo.recent_transcript(s, cadre.id)
         return existing, False
+    if audio_path is None:  # a conversation that began with a voice note: staff hear it too
+        audio_path = await recent_recording(s, cadre.id, now - timedelta(
+            hours=settings.pending_hours))
     ticket = Ticket(cadre_id=cadre.id, reason=reason, priority=int(priority), status="open",
                     question=question, bot_answer=bot_answer, audio_path=audio_path,
                     transcript=await repo.recent_transcript(s, cadre.id), created_at=now,
@@ -52,6 +55,21 @@ async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Pr
     await repo.audit(s, "system", "ticket.open", now, ticket_id=ticket.id, cadre_id=cadre.id,
                      detail=reason)
     return ticket, True
+
+
+async def recent_recording(s: AsyncSession, cadre_id: int, since: datetime, *,
+                           within: int = 6) -> str | None:
+    """The recording of the cadre's latest voice note among their last `within` messages
+    (the ticket's transcript window) and not older than `since`."""
+    stmt = (select(Message).where(Message.cadre_id == cadre_id)
+            .order_by(Message.id.desc()).limit(within))
+    for message in (await s.scalars(stmt)).all():
+        if message.direction == "in" and message.kind == "voice" and message.audio_path:
+            at = message.created_at
+            if at.tzinfo is None and since.tzinfo is not None:  # SQLite: naive UTC
+                at = at.replace(tzinfo=since.tzinfo)
+            return message.audio_path if at >= since else None
+    return None
 
 
 def cadre_notice(ticket: Ticket, settings: Settings) -> str:
@@ -80,6 +98,8 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
     meta: dict[str, Any] = {"ticket_id": ticket.id}
+    if audio_path is None and not (reopened or reminder):
+        audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
     if audio_path:
         meta["voice_path"] = audio_path
     return Reply(staff_chat, text, buttons=buttons, meta=meta)

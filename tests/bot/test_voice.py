@@ -21,12 +21,14 @@ from bot.voice import asr, tts
 from bot.voice.asr import ASRConfigError, AudioDecodeError, decode_pcm16k, recognizer_from_settings
 from bot.voice.spoken import Lexicon, lexicon, to_pinyin, to_spoken
 from bot.voice.tts import (
+    CachedSynthesizer,
     EspeakSynthesizer,
     SpeechError,
     Synthesizer,
     available,
     default_synthesizer,
     encode_opus,
+    espeak_synthesizer,
     ogg_duration,
     parse_wav,
 )
@@ -176,7 +178,7 @@ def probe(ogg: bytes) -> tuple[str, int, str, int, float]:
 
 @needs_espeak
 def test_espeak_writes_an_ogg_opus_voice_note() -> None:
-    synth = default_synthesizer()
+    synth = espeak_synthesizer()
     assert isinstance(synth, EspeakSynthesizer)
     assert isinstance(synth, Synthesizer)
     sentence = "大约能补助四万五千元。补助最多十万元。"
@@ -283,17 +285,35 @@ def test_encode_opus_makes_a_telegram_voice_note() -> None:
         encode_opus(b"", 22_050)
 
 
+def test_cached_synthesizer_says_the_same_text_once() -> None:
+    calls: list[str] = []
+
+    class Engine:
+        def synthesize(self, text: str) -> bytes:
+            calls.append(text)
+            return f"OggS {text}".encode()
+
+    synth = CachedSynthesizer(Engine(), size=2)
+    assert isinstance(synth, Synthesizer)
+    assert synth.synthesize("您好") == synth.synthesize("您好") == "OggS 您好".encode()
+    synth.synthesize("再见")
+    synth.synthesize("谢谢")  # the oldest, 您好, makes room
+    synth.synthesize("您好")
+    assert calls == ["您好", "再见", "谢谢", "您好"]
+    assert (synth.hits, synth.misses) == (1, 4)
+
+
 # --- without espeak-ng --------------------------------------------------------------------
 
 def test_without_espeak_there_is_no_synthesizer_and_one_warning(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no espeak-ng
-    monkeypatch.setattr(tts, "_warned", False)
+    monkeypatch.setattr(tts, "_warned", set())
     with caplog.at_level(logging.WARNING, logger="bot.voice.tts"):
         assert not available()
-        assert default_synthesizer() is None
-        assert default_synthesizer() is None
+        assert espeak_synthesizer() is None
+        assert default_synthesizer("espeak") is None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "espeak-ng" in warnings[0].getMessage()
@@ -304,7 +324,8 @@ def test_without_espeak_speak_exits_kindly(monkeypatch: pytest.MonkeyPatch,
                                            ) -> None:
     monkeypatch.setattr(tts.shutil, "which", lambda name: None)
     out = tmp_path / "reply.ogg"
-    args = argparse.Namespace(text="您好", out=str(out), speed=150, no_pinyin=False, show=False)
+    args = argparse.Namespace(text="您好", out=str(out), speed=150, no_pinyin=False, show=False,
+                              engine="espeak")
     assert tts.cmd_speak(args) == 1
     assert "espeak-ng" in capsys.readouterr().err
     assert not out.exists()
@@ -314,7 +335,7 @@ def test_without_espeak_speak_exits_kindly(monkeypatch: pytest.MonkeyPatch,
 def test_speak_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "reply.ogg"
     args = argparse.Namespace(text="大约能补助四万五千元。\\n补助最多十万元。", out=str(out),
-                              speed=150, no_pinyin=False, show=True)
+                              speed=150, no_pinyin=False, show=True, engine="espeak")
     assert tts.cmd_speak(args) == 0
     assert probe(out.read_bytes())[:4] == ("ogg", 1, "opus", 48_000)
     printed = capsys.readouterr().out
@@ -345,13 +366,19 @@ def test_decode_gives_16k_mono_pcm_of_espeak_speech() -> None:
     assert_16k_mono_of(decode_pcm16k(ogg), ogg_duration(ogg))
 
 
-def test_no_asr_unless_configured() -> None:
+def test_no_asr_when_turned_off() -> None:
+    assert recognizer_from_settings("none", None) is None
+    assert recognizer_from_settings("off", "/models/x") is None
+
+
+def test_no_asr_by_default_without_the_voice_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(asr, "whisper_installed", lambda: False)
     assert recognizer_from_settings(None, None) is None
     assert recognizer_from_settings("", "/models/x") is None
 
 
 @pytest.mark.parametrize(("backend", "path", "message"), [
-    ("whisper", "{tmp}", "unknown JUNXIU_ASR_BACKEND"),
+    ("kaldi", "{tmp}", "unknown JUNXIU_ASR_BACKEND"),
     ("vosk", None, "JUNXIU_ASR_MODEL_PATH"),
     ("vosk", "{tmp}/missing", "not a directory"),
     ("vosk", "{tmp}", "pip install vosk"),
