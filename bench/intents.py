@@ -23,6 +23,7 @@ from bench.common import EVAL, RESULTS, ROOT, load_jsonl, machine, summary_ms, w
 from bot.answering import answer_text, as_json
 from intents.model import default_model
 from junxiu_core import CadreProfile
+from junxiu_core.model import REGIONS
 
 TODAY = date(2026, 11, 22)
 SETS = ROOT / "bench" / "sets"
@@ -49,7 +50,9 @@ def evaluate(rows: list[dict[str, Any]], *, with_region: bool) -> dict[str, Any]
     errors: list[dict[str, Any]] = []
     timings: list[float] = []
     for row in rows:
-        region = row.get("region") if with_region and row.get("region") else "national"
+        # a place without rules here ("other") has only the national measures
+        named = row.get("region") if with_region else None
+        region = named if named in REGIONS else "national"
         start = time.perf_counter()
         out = as_json(answer_text(row["text"], CadreProfile(region=region), TODAY), row["text"])
         timings.append(time.perf_counter() - start)

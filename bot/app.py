@@ -35,13 +35,20 @@ async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool
     engine = make_engine(settings.database_url)
     synthesizer = recognizer = None
     if speech:
-        from bot.voice.asr import recognizer_from_settings
-        from bot.voice.tts import default_synthesizer
+        from bot.voice.asr import asr_wanted, check_asr_settings, recognizer_from_settings
+        from bot.voice.preload import PreloadedRecognizer, PreloadedSynthesizer
+        from bot.voice.tts import check_tts_engine, default_synthesizer
 
-        # Both models are loaded now, once per process, so no voice note waits for them.
-        synthesizer = default_synthesizer(settings.tts_engine)  # None, logged once, if no voice
-        recognizer = recognizer_from_settings(settings.asr_backend, settings.asr_model_path,
-                                              max_seconds=settings.asr_max_seconds)
+        # A bad configuration stops the bot now; the models themselves load in the background
+        # (bot/voice/preload.py): the bot polls at once, only the first voice note waits.
+        check_asr_settings(settings.asr_backend, settings.asr_model_path)
+        if check_tts_engine(settings.tts_engine) not in ("none", "off"):
+            synthesizer = PreloadedSynthesizer(lambda: default_synthesizer(settings.tts_engine))
+        if asr_wanted(settings.asr_backend):
+            recognizer = PreloadedRecognizer(
+                lambda: recognizer_from_settings(settings.asr_backend, settings.asr_model_path,
+                                                 max_seconds=settings.asr_max_seconds),
+                settings.asr_max_seconds)
     service = ConversationService(make_sessions(engine), settings, clock,
                                   synthesizer=synthesizer, recognizer=recognizer)
     return App(settings, engine, service)

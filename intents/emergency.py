@@ -35,6 +35,7 @@ class EmergencyDetector:
     cut_clauses: tuple[re.Pattern[str], ...]
     resolved: tuple[str, ...]
     acute: re.Pattern[str] | None = None
+    frames: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls) -> EmergencyDetector:
@@ -53,6 +54,7 @@ class EmergencyDetector:
             cut_clauses=tuple(re.compile(p) for p in data.get("cut_clauses", ())),
             resolved=tuple(data.get("resolved", ())),
             acute=re.compile(data["acute"]) if data.get("acute") else None,
+            frames=tuple(re.compile(p) for p in data.get("frames", ())),
         )
 
     def without_lookalikes(self, text: str) -> str:
@@ -60,12 +62,17 @@ class EmergencyDetector:
             at = text.rfind(marker)
             if at != -1:
                 text = text[at + len(marker):]
+        if any(f.search(text) for f in self.frames) and not (
+                self.acute is not None and self.acute.search(text)):
+            return ""  # told from the television or asked in general: nothing happens here
         for phrase in self.not_emergency:
             if phrase in text:
                 text = text.replace(phrase, " ")
+        # whole clauses first, so a span cut cannot leave half a look-alike clause behind
+        text = "，".join(c for c in _CLAUSE.findall(text) if not self._lookalike_clause(c))
         for cut in self.cuts:
             text = cut.sub(" ", text)
-        return "，".join(c for c in _CLAUSE.findall(text) if not self._lookalike_clause(c))
+        return text
 
     def _lookalike_clause(self, clause: str) -> bool:
         if self.acute is not None and self.acute.search(clause):

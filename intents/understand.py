@@ -32,9 +32,10 @@ MARGIN = 0.15  # less than this ahead of the runner-up (and below CONFIDENT + MA
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
 SURE_COMPLAINT = 0.9  # a short follow-up is a grievance only when the complaint head is this sure
-# The topic classifier alone raises an emergency from this probability (a miss costs more than a
-# false alarm); news of a death or a complaint it must put first with this much more.
-TOPIC_SURE = {"emergency": 0.25, "bereavement.news": 0.5, "complaint": 0.5}
+SURE_CHATTER = 0.5  # ...and small talk ("谢谢", "你能干啥") only when the topic model is this sure
+# News of a death or a complaint the topic classifier must put first with this much to raise it
+# alone; for an emergency the model carries its own figure, chosen in training (intents/train.py).
+TOPIC_SURE = {"bereavement.news": 0.5, "complaint": 0.5}
 
 SAFETY = intents_where(safety=True)  # asked by their own tests before the topic
 # Which intents may be offered as one of two choices (knowledge/data/intents.yaml): asking
@@ -101,7 +102,8 @@ def understand(text: str, today: date, *, model: Model | None = None,
                       reason="head")
     rest = tuple((i, p) for i, p in ranked if i not in SAFETY)
     if (prior in REGIONAL and rest[0][1] < CONFIDENT and _short(normalised)
-            and rest[0][0] not in CHATTER and scores.heads["complaint"] < SURE_COMPLAINT):
+            and not (rest[0][0] in CHATTER and rest[0][1] >= SURE_CHATTER)
+            and scores.heads["complaint"] < SURE_COMPLAINT):
         # "那要怎么申请", "那待半年呢": a short follow-up naming no topic of its own continues
         # the last one (unless it is plainly a grievance)
         return result(prior, rest[0][1], reason="prior")
@@ -151,8 +153,9 @@ def _p(scores: Scores, intent: str) -> float:
 
 def _raised(scores: Scores, model: Model, head: str) -> bool:
     """The head is sure, or the topic classifier itself puts this intent first."""
+    sure = model.thresholds.get(f"topic_{head}", TOPIC_SURE.get(head, 0.5))
     return (scores.heads.get(head, 0.0) >= model.thresholds.get(head, 0.5)
-            or (scores.intents[0][0] == head and scores.intents[0][1] >= TOPIC_SURE[head]))
+            or (scores.intents[0][0] == head and scores.intents[0][1] >= sure))
 
 
 @functools.cache

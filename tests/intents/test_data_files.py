@@ -199,7 +199,7 @@ def test_fillers_that_are_messages_on_their_own_are_not_always_dropped(fillers, 
 
 
 def test_emergency_shape(emergency):
-    assert {"signs", "cut", "cut_clauses", "resolved", "acute", "phrases", "patterns",
+    assert {"signs", "cut", "cut_clauses", "resolved", "acute", "frames", "phrases", "patterns",
             "not_emergency"} == set(emergency)
     for key in ("phrases", "not_emergency"):
         for s in emergency[key]:
