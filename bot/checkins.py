@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ import knowledge
 from bot.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage import repo
-from bot.storage.models import Account, Cadre, CheckIn, Delivery, Flag, Message
+from bot.storage.models import Account, Cadre, CheckIn, Flag
 
 TELEGRAM = "telegram"
 OPEN = ("sent", "repinged")
@@ -212,12 +212,10 @@ async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult
         result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
         replies += await _apply(s, step, cadres[step.cadre_id], chats.get(step.cadre_id),
                                 pings.get(step.cadre_id), state, now, staff_chat)
-    # Into the outbox as repo.enqueue does, in one flush for the whole pass.
-    outbox = [Delivery(chat_id=r.chat_id, transport=TELEGRAM, payload=r.payload(),
-                       next_attempt_at=now, created_at=now) for r in replies]
-    s.add_all(outbox)
-    await s.flush()
-    result.replies = [replace(r, delivery_id=d.id) for r, d in zip(replies, outbox, strict=True)]
+    from bot.outbox import Outbox  # the outbox marks a cadre unreachable through this module
+
+    # the whole pass into the outbox at once (and the pings into the cadres' transcripts)
+    result.replies = await Outbox.for_settings(settings).put(s, replies, TELEGRAM, now)
     return result
 
 
@@ -237,11 +235,8 @@ async def _apply(s: AsyncSession, step: Step, cadre: Cadre, chat_id: str | None,
         text = kb.string(key, name=cadre.name or "")
         buttons = ((Button(kb.string("checkin.button.ok"), f"checkin:{checkin.id}:ok"),),
                    (Button(kb.string("checkin.button.call"), f"checkin:{checkin.id}:call"),))
-        # The transcript line, as repo.record_outbound writes it (flushed with the outbox).
-        s.add(Message(cadre_id=cadre.id, transport=TELEGRAM, direction="out", kind="text",
-                      text=text, intent="checkin", created_at=now))
         return [Reply(chat_id, text, buttons=buttons,
-                      meta={"cadre_id": cadre.id, "checkin_id": checkin.id})]
+                      cadre_id=cadre.id, checkin_id=checkin.id)]
     if step.action == Action.ANSWERED:
         step.checkin.status, step.checkin.answered_at = "answered", state.last_contact
         return []

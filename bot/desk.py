@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import staff
+from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
@@ -78,10 +79,9 @@ def cmd_tickets(args: argparse.Namespace) -> int:
 
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
         out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings)
+        outbox = Outbox.for_settings(settings)  # the running bot's pump delivers it
         for target, message in out:
-            await repo.enqueue(s, message, target.transport, now)
-            await repo.record_outbound(s, message.meta.get("cadre_id"), target.transport,
-                                       message.text, now)
+            await outbox.put(s, [message], target.transport, now)
         return ack
 
     async def close(s: AsyncSession, settings: Settings, now: datetime) -> str:

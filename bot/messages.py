@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,27 @@ class Incoming:
     reply_to_message_id: int | None = None  # for staff replying to a ticket post
     kind: str = "text"  # text | voice | contact | callback | command | other
 
+    def payload(self) -> dict[str, Any]:
+        """Everything needed to replay the message that has no column of its own (the audio
+        is kept as a file: `messages.audio_path`). One list, read back by `replayed`."""
+        return {name: value for name in _PAYLOAD_FIELDS
+                if (value := getattr(self, name)) not in (None, "")}
+
+    @classmethod
+    def replayed(cls, *, transport: str, at: datetime, text: str | None, kind: str,
+                 update_id: int | None, payload: dict[str, Any], voice: bytes | None
+                 ) -> Incoming:
+        """The message as it came in, from its stored row (after a crash or a deferral)."""
+        known = {k: v for k, v in payload.items() if k in _PAYLOAD_FIELDS}
+        return cls(transport=transport, at=at, text=text, kind=kind, update_id=update_id,
+                   voice=voice, **{"user_id": "", "chat_id": "", **known})
+
+
+# Stored in `messages.payload`; the others are columns (transport, at, text, kind, update_id)
+# or a file (voice).
+_PAYLOAD_FIELDS = tuple(f.name for f in fields(Incoming)
+                        if f.name not in {"transport", "at", "text", "kind", "update_id", "voice"})
+
 
 @dataclass(frozen=True)
 class Button:
@@ -60,16 +81,21 @@ class Reply:
     request_contact: str | None = None  # label of a share-phone button
     voice: bytes | None = None  # OGG/Opus voice note sent after the text
     delivery_id: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    # what the outbox records with it
+    cadre_id: int | None = None  # to a cadre: goes into their transcript
+    ticket_id: int | None = None  # a staff post about this ticket
+    checkin_id: int | None = None  # a check-in ping (a 403 marks the cadre unreachable)
+    voice_path: str | None = None  # the voice note's file (the outbox keeps paths, not bytes)
+    transport: str | None = None  # set by the outbox: the transport it goes out on
 
     def payload(self) -> dict[str, Any]:
-        """The JSON stored in the outbox (voice is stored as a file path by the service)."""
+        """The JSON stored in the outbox."""
         return {
             "text": self.text,
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
             "keyboard": [list(row) for row in self.keyboard],
             "request_contact": self.request_contact,
-            **self.meta,
+            **{name: value for name in _RECORDED if (value := getattr(self, name)) is not None},
         }
 
     @classmethod
@@ -84,6 +110,8 @@ class Reply:
             request_contact=payload.get("request_contact"),
             voice=voice,
             delivery_id=delivery_id,
-            meta={k: v for k, v in payload.items()
-                  if k not in {"text", "buttons", "keyboard", "request_contact"}},
+            **{name: payload[name] for name in _RECORDED if payload.get(name) is not None},
         )
+
+
+_RECORDED = ("cadre_id", "ticket_id", "checkin_id", "voice_path", "transport")

@@ -1,5 +1,9 @@
-"""The conversation service: one behaviour for every transport (Telegram via PTB or aiogram, and
-the console). Inbound messages are stored before anything else; replies go through the outbox.
+"""The conversation service, as a pipeline (STYLE.md §4): one behaviour for every transport
+(Telegram via PTB or aiogram, and the console).
+
+    inbox (store the whole message; an emergency is never deferred; flood control)
+      → one handler by kind (bot/handlers/)
+      → one outbox (bot/outbox.py), delivered by the transport's pump.
 """
 
 from __future__ import annotations
@@ -8,23 +12,28 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
 from bot import checkins, staff, tickets
-from bot.dialogue import ALERT_STAFF, ONBOARDING, Context, State, Turn, step
-from bot.messages import Button, Incoming, Reply, fit
+from bot.dialogue import ALERT_STAFF, State
+from bot.handlers import Ctx, Kind, Outcome, kind_of
+from bot.handlers.table import dispatch
+from bot.inbox import Inbox, Stored
+from bot.messages import Incoming, Reply
+from bot.outbox import TELEGRAM, Outbox
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Cadre, Message
-from intents import understand
-from junxiu_core import REGIONS, CadreProfile, Priority
+from bot.voice.store import AudioStore
+from junxiu_core import Priority
 
 if TYPE_CHECKING:
     from bot.voice.asr import Recognizer
@@ -34,23 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-TRANSPORT_TELEGRAM = "telegram"  # the staff group lives on Telegram
-
-
-def profile_of(cadre: Cadre) -> CadreProfile:
-    return CadreProfile(region=cadre.region or "national", status=cadre.status,
-                        rank=cadre.rank, birth_date=cadre.birth_date,
-                        merits=frozenset(cadre.merits or ()),
-                        lives_alone=cadre.lives_alone, name=cadre.name)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What processing one inbound message produced, before it is stored and sent."""
-
-    replies: list[Reply]
-    intent: str | None = None
-    answer: str | None = None
+TRANSPORT_TELEGRAM = TELEGRAM  # the staff group lives on Telegram
 
 
 class ConversationService:
@@ -63,9 +56,12 @@ class ConversationService:
         self._clock = clock
         self._zone = ZoneInfo(settings.timezone)
         self._audio_dir = audio_dir or Path("var") / "audio"
+        self._audio = AudioStore(self._audio_dir, settings.voice_audio_days)
         self._synthesizer = synthesizer
         self._recognizer = recognizer
         self._locks: dict[int | None, asyncio.Lock] = {}
+        self.outbox = Outbox(sessions, clock, self._staff_chat)
+        self.inbox = Inbox(sessions, settings, clock, self.today, self._audio)
 
     def now(self) -> datetime:
         return self._clock()
@@ -82,56 +78,43 @@ class ConversationService:
             # A group the bot was added to: not a conversation with a cadre, and no place for
             # staff commands either (a /ticket there would show a cadre's phone to the group).
             return []
-        if self._for_staff(msg):
+        if kind_of(msg, self._staff_chat) == Kind.STAFF:
             return await self._staff(msg)
-        async with self._sessions.begin() as s:  # stored first: nothing is lost
-            account = await repo.account_for(s, msg, msg.at)
-            inbound = await repo.record_inbound(s, account.cadre_id, msg, msg.at)
-            if inbound is None:
-                log.info("duplicate update %s ignored", msg.update_id)
+        stored = await self.inbox.receive(msg)  # stored first: nothing is lost
+        if stored is None:
+            return []
+        if stored.deferred:  # answered by `resume` at the allowed pace
+            if not stored.first_deferred:
                 return []
-            cadre = await s.get(Cadre, account.cadre_id)
-            await repo.record_contact(s, cadre, "message", msg.at)
-            inbound_id, cadre_id = inbound.id, cadre.id
-            if await self._flooding(s, cadre_id):
-                # Stored, not dropped: answered by `resume` at the allowed pace.
-                if await repo.deferred_count(s, cadre_id) == 1:
-                    notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
-                    return await self._queue(s, cadre, msg.transport, Outcome([notice]),
-                                             self._clock())
-                return []
-        return await self._process(inbound_id, msg, cadre_id)
-
-    async def _flooding(self, s: AsyncSession, cadre_id: int) -> bool:
-        since = self._clock() - timedelta(minutes=1)
-        return await repo.processed_since(s, cadre_id, since) >= self._settings.flood_per_minute
+            async with self._sessions.begin() as s:
+                cadre = await s.get(Cadre, stored.cadre_id)
+                notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
+                return await self._queue(s, cadre, msg.transport, Outcome([notice]),
+                                         self._clock())
+        return await self._process(stored)
 
     async def resume(self, transport: str) -> list[Reply]:
         """Finish every stored inbound message without a reply: after a crash, and for
-        messages deferred by flood control (each cadre at the allowed pace)."""
-        async with self._sessions() as s:
-            pending = [(m.id, m.cadre_id, _replay(m))
-                       for m in await repo.unprocessed_inbound(s, transport)]
+        messages deferred by flood control (each cadre at the allowed pace, in order)."""
         replies: list[Reply] = []
-        for inbound_id, cadre_id, msg in pending:
-            if cadre_id is not None:
+        held: set[int] = set()  # a cadre still over the limit: their later ones wait too
+        for stored in await self.inbox.pending(transport):
+            if stored.cadre_id is not None:
+                if stored.cadre_id in held:
+                    continue
                 async with self._sessions() as s:
-                    if await self._flooding(s, cadre_id):
+                    if await self.inbox.flooding(s, stored.cadre_id) \
+                            and not self.inbox.urgent(stored.msg):
+                        held.add(stored.cadre_id)
                         continue
-            replies += await self._process(inbound_id, msg, cadre_id)
+            replies += await self._process(stored)
         return replies
-
-    def _for_staff(self, msg: Incoming) -> bool:
-        if self._staff_chat is not None and msg.chat_id == self._staff_chat:
-            return True
-        data = msg.callback_data or ""
-        return msg.command in staff.COMMANDS or data.startswith(("claim:", "close:"))
 
     async def _staff(self, msg: Incoming) -> list[Reply]:
         """Staff commands, buttons and reply-to-ticket, from the roster only."""
         now = self._clock()
         async with self._sessions.begin() as s:
-            inbound = await repo.record_inbound(s, None, msg, msg.at)
+            inbound = await self.inbox.store(s, msg, None)
             if inbound is None:
                 return []
             member = await repo.staff_member(s, int(msg.user_id)) if msg.user_id.isdigit() \
@@ -142,55 +125,46 @@ class ConversationService:
                     await repo.audit(s, f"user:{msg.user_id}", "staff.refused", now,
                                      detail=msg.command or msg.callback_data)
                     refusal = knowledge.load().string("ui.staff.refused")
-                    return await self._queue(s, None, msg.transport,
-                                             Outcome([Reply(msg.chat_id, refusal)]), now)
+                    return await self.outbox.put(s, [Reply(msg.chat_id, refusal)],
+                                                 msg.transport, now)
                 return []
             to_cadres, acks = await staff.handle(s, msg, member, now, self._settings,
                                                  self._staff_chat)
-            queued = [await self._enqueue(s, target.transport, reply, now)
-                      for target, reply in to_cadres]
-            queued += await self._queue(s, None, msg.transport,
-                                        Outcome([Reply(msg.chat_id, a) for a in acks]), now)
-            return [r for r in queued if r.meta.get("transport", msg.transport) == msg.transport]
+            queued: list[Reply] = []
+            for target, reply in to_cadres:
+                queued += await self.outbox.put(s, [reply], target.transport, now)
+            queued += await self.outbox.put(s, [Reply(msg.chat_id, a) for a in acks],
+                                            msg.transport, now)
+            return [r for r in queued if r.transport == msg.transport]
 
-    async def _enqueue(self, s: AsyncSession, transport: str, reply: Reply, now: datetime
-                       ) -> Reply:
-        """One reply into the outbox (and the transcript, when it goes to a cadre)."""
-        reply = replace(reply, text=fit(reply.text))  # a longer one Telegram would refuse
-        cadre_id = reply.meta.get("cadre_id")
-        message = None
-        if cadre_id is not None:
-            message = await repo.record_outbound(s, cadre_id, transport, reply.text, now)
-        delivery = await repo.enqueue(s, reply, transport, now,
-                                      message_id=message.id if message else None,
-                                      ticket_id=reply.meta.get("ticket_id"))
-        voice = reply.voice or _voice_bytes(reply.meta)  # e.g. a voice message for staff
-        return _with_delivery(replace(reply, voice=voice,
-                                      meta={**reply.meta, "transport": transport}), delivery.id)
-
-    async def _process(self, inbound_id: int, msg: Incoming, cadre_id: int | None
-                       ) -> list[Reply]:
+    async def _process(self, stored: Stored) -> list[Reply]:
         # One message at a time per cadre: the conversation state is read, then written.
-        async with self._locks.setdefault(cadre_id, asyncio.Lock()):
-            return await self._process_locked(inbound_id, msg)
+        async with self._locks.setdefault(stored.cadre_id, asyncio.Lock()):
+            return await self._process_locked(stored.inbound_id, stored.msg)
 
     async def _process_locked(self, inbound_id: int, msg: Incoming) -> list[Reply]:
         now = self._clock()
         async with self._sessions.begin() as s:
-            inbound = await s.get(Message, inbound_id)
+            inbound, cadre = (await s.execute(
+                select(Message, Cadre).join(Cadre, Cadre.id == Message.cadre_id)
+                .where(Message.id == inbound_id))).one()
             if inbound.processed_at is not None:
                 return []
-            cadre = await s.get(Cadre, inbound.cadre_id)
-            outcome = await self._decide(s, cadre, msg, now)
+            outcome = await dispatch(self._ctx(s, cadre, msg, now))
             if msg.kind == "contact" or msg.command == "start":  # may have linked the account
                 await s.refresh(inbound, ["cadre_id"])
                 if inbound.cadre_id != cadre.id:  # to a roster cadre: the replies are theirs
                     cadre = await s.get(Cadre, inbound.cadre_id)
             if cadre.voice_replies:
                 outcome = await self._spoken(outcome, msg.chat_id, now)
-            inbound.intent = outcome.intent
+            _record_understanding(inbound, outcome)
             inbound.processed_at = now
             return await self._queue(s, cadre, msg.transport, outcome, now)
+
+    def _ctx(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime) -> Ctx:
+        return Ctx(s, cadre, msg, now, self.today(now), self._settings, self._staff_chat,
+                   speech=self._synthesizer is not None,
+                   voice_inbox=self._voice_inbox if msg.kind == "voice" else None)
 
     async def _spoken(self, outcome: Outcome, chat_id: str, now: datetime) -> Outcome:
         """Add a voice note to each reply to the cadre; text alone if speech is unavailable."""
@@ -216,94 +190,15 @@ class ConversationService:
 
     async def _queue(self, s: AsyncSession, cadre: Cadre | None, transport: str,
                      outcome: Outcome, now: datetime) -> list[Reply]:
-        queued: list[Reply] = []
-        for reply in outcome.replies:
-            if reply.chat_id == self._staff_chat:  # the staff group is on Telegram
-                queued.append(await self._enqueue(s, TRANSPORT_TELEGRAM, reply, now))
-                continue
-            if cadre is not None:
-                reply = replace(reply, meta={"cadre_id": cadre.id, **reply.meta})
-            queued.append(await self._enqueue(s, transport, reply, now))
-        return queued
+        """An outcome's replies into the outbox: the cadre's own in their transcript."""
+        replies = [r if r.chat_id == self._staff_chat or cadre is None or r.cadre_id is not None
+                   else replace(r, cadre_id=cadre.id) for r in outcome.replies]
+        return await self.outbox.put(s, replies, transport, now)
 
     @property
     def _staff_chat(self) -> str | None:
         chat = self._settings.staff_chat_id
         return str(chat) if chat is not None else None
-
-    async def _decide(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
-                      ) -> Outcome:
-        kb = knowledge.load()
-        if msg.command == "start":
-            return await self._start(s, cadre, msg)
-        if msg.command == "voice" or (msg.text and _is_voice_toggle(msg.text)):
-            cadre.voice_replies = not cadre.voice_replies
-            cadre.updated_at = now
-            key = "ui.voice.on" if cadre.voice_replies else "ui.voice.off"
-            if cadre.voice_replies and self._synthesizer is None:
-                key = "ui.voice.unavailable"
-            return Outcome([Reply(msg.chat_id, kb.string(key))], "voice.toggle")
-        if msg.command == "help" or msg.command == "menu":
-            return Outcome([self._menu_reply(msg.chat_id, kb.string("ui.menu"))], "help")
-        if msg.kind == "contact":
-            return await self._link_by_phone(s, cadre, msg)
-        if msg.kind == "voice":
-            return await self._voice(s, cadre, msg, now)
-        if msg.kind not in ("text", "callback", "command") or not (msg.text or
-                                                                    msg.callback_data):
-            return Outcome([Reply(msg.chat_id, kb.string("ui.unsupported"))], "unsupported")
-
-        if (msg.callback_data or "").startswith("checkin:"):
-            return await self._checkin_answer(s, cadre, msg, now)
-        if (msg.callback_data or "").startswith("rate:"):
-            return Outcome([Reply(msg.chat_id, await tickets.rate(s, cadre, msg.callback_data,
-                                                                   now))], "rating")
-        memory = await repo.load_memory(s, cadre.id)
-        choice = _choice(msg.callback_data)
-        text = msg.text or ""
-        if choice is not None and memory.options:
-            text = memory.options[memory.values.index(choice)] if choice in memory.values \
-                else text
-        alive = memory.facts_until is not None and now < memory.facts_until
-        u = understand(text, self.today(now), prior=memory.last_intent if alive else None)
-        ctx = Context(profile_of(cadre), self.today(now), now,
-                      timedelta(hours=self._settings.pending_hours),
-                      timedelta(minutes=self._settings.health_concern_minutes))
-        turn = step(memory, u, ctx, choice=choice)
-        await repo.save_memory(s, cadre.id, turn.memory, now, turn.text)
-        confirmed = await self._learn(cadre, turn, now)
-        reply = self._turn_reply(msg.chat_id, turn)
-        if confirmed:
-            reply = replace(reply, text=confirmed + reply.text)
-        replies = [reply]
-        if turn.escalation is not None:
-            # What the cadre actually asked: "转人工" or a button says little to staff.
-            question = msg.text or memory.question or ""
-            if memory.question and msg.text and u.intent == "human_agent":
-                question = knowledge.load().string("ui.staff.asked_before", text=msg.text,
-                                                   before=memory.question)
-            notice, extra = await self._escalate(s, cadre, turn, msg, question, now)
-            if notice:  # one message to the cadre, not two
-                replies[0] = replace(replies[0], text=f"{replies[0].text}\n{notice}")
-            replies += extra
-        elif msg.reply_to_message_id is not None:
-            replies += await self._reopen(s, cadre, msg, now)
-        return Outcome(replies, turn.intent, turn.text)
-
-    async def _reopen(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
-                      ) -> list[Reply]:
-        """A cadre answering a staff reply within the window reopens that ticket."""
-        ticket = await tickets.answered_recently(s, cadre.id, now,
-                                                 timedelta(days=self._settings.reopen_days))
-        if ticket is None:
-            return []
-        ticket.status = "reopened"
-        ticket.transcript = await repo.recent_transcript(s, cadre.id)
-        await repo.audit(s, "system", "ticket.reopen", now, ticket_id=ticket.id,
-                         cadre_id=cadre.id)
-        if not self._staff_chat:
-            return []
-        return [tickets.staff_post(ticket, cadre, self._staff_chat, reopened=True)]
 
     # -- staff alerts on a timer ---------------------------------------------------------
 
@@ -322,7 +217,7 @@ class ConversationService:
                 replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
                                                   reminder=True))
                 await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
-            return [await self._enqueue(s, TRANSPORT_TELEGRAM, r, now) for r in replies]
+            return await self.outbox.put(s, replies, TELEGRAM, now)
 
     async def _unanswered_offers(self, s: AsyncSession, now: datetime) -> list[Reply]:
         """A health worry whose offer to alert the duty staff went unanswered: tell staff
@@ -340,147 +235,64 @@ class ConversationService:
                 posts.append(tickets.staff_post(ticket, cadre, self._staff_chat))
         return posts
 
-    async def _checkin_answer(self, s: AsyncSession, cadre: Cadre, msg: Incoming,
-                              now: datetime) -> Outcome:
-        text, call = await checkins.answer(s, cadre, msg.callback_data or "", now)
-        replies = [Reply(msg.chat_id, text)]
-        if call:
-            ticket, created = await tickets.open_or_touch(
-                s, cadre, "checkin.call", Priority.NORMAL, question=text, bot_answer=text,
-                now=now, settings=self._settings)
-            if created and self._staff_chat:
-                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat))
-        return Outcome(replies, "checkin.reply")
-
     async def tick_checkins(self) -> checkins.TickResult:
         """One pass of the check-in scheduler (the bot runs it on a timer; cron may too)."""
         async with self._sessions.begin() as s:
             return await checkins.tick(s, self._clock(), self._settings)
 
-    async def _learn(self, cadre: Cadre, turn: Turn, now: datetime) -> str:
-        """Facts the cadre gave about themselves are kept for next time; a newly learned
-        region is confirmed back in words ("好的，记下了，您在吉林。")."""
-        confirmation = ""
-        for name, value in turn.learned.items():
-            if name in {"region", "status", "rank"} and value and getattr(cadre, name) is None:
-                setattr(cadre, name, value)
-                cadre.updated_at = now
-                if name == "region" and value in REGIONS:
-                    kb = knowledge.load()
-                    confirmation = kb.string("ui.region_saved",
-                                             region=kb.string(f"region.{value}")) + "\n"
-        return confirmation
-
-    def _turn_reply(self, chat_id: str, turn: Turn) -> Reply:
-        buttons = tuple((Button(label, f"pick:{value}"),)
-                        for label, value in zip(turn.options, turn.values, strict=False))
-        return Reply(chat_id, turn.text, buttons=buttons)
-
-    async def _escalate(self, s: AsyncSession, cadre: Cadre, turn: Turn, msg: Incoming,
-                        question: str, now: datetime) -> tuple[str, list[Reply]]:
-        """Open (or touch) the ticket; returns the notice for the cadre and the staff post."""
-        escalation = turn.escalation
-        assert escalation is not None
-        ticket, created = await tickets.open_or_touch(
-            s, cadre, escalation.reason, Priority(escalation.priority),
-            question=question, bot_answer=turn.text, now=now, settings=self._settings)
-        notice = tickets.cadre_notice(ticket, self._settings) if escalation.hands_over else ""
-        posts = [tickets.staff_post(ticket, cadre, self._staff_chat)] \
-            if created and self._staff_chat else []
-        return notice, posts
-
-    async def _start(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
-        kb = knowledge.load()
-        replies: list[Reply] = []
-        code = msg.command_args.strip()
-        if code:
-            roster = await repo.cadre_by_invite(s, code)
-            if roster is not None and roster.id != cadre.id:
-                await tickets.link_account(s, msg.transport, msg.user_id, cadre, roster, msg.at)
-                replies.append(Reply(msg.chat_id, kb.string("ui.linked",
-                                                            name=roster.name or "")))
-                cadre = roster
-            elif roster is None:
-                replies.append(Reply(msg.chat_id, kb.string("ui.invite_unknown")))
-        replies.append(self._menu_reply(msg.chat_id, kb.string("ui.welcome"),
-                                        ask_contact=not cadre.on_roster))
-        if cadre.region is None:
-            memory = _region_memory(self._clock(), self._settings)
-            replies.append(Reply(msg.chat_id, memory.prompt or "", buttons=tuple(
-                (Button(label, f"pick:{value}"),)
-                for label, value in zip(memory.options, memory.values, strict=True))))
-            await repo.save_memory(s, cadre.id, memory, self._clock(), None)
-        return Outcome(replies, "start")
-
-    def _menu_reply(self, chat_id: str, text: str, *, ask_contact: bool = False) -> Reply:
-        kb = knowledge.load()
-        rows = tuple(tuple(row.split()) for row in kb.string("ui.menu.keyboard").split("|"))
-        return Reply(chat_id, text, keyboard=rows,
-                     request_contact=kb.string("ui.share_phone") if ask_contact else None)
-
-    async def _link_by_phone(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
-        kb = knowledge.load()
-        # Telegram sets contact.user_id to the sender only for their own number; an address-book
-        # card (no user_id) or someone else's would let anyone claim a roster cadre's record.
-        if msg.contact_user_id != msg.user_id:
-            return Outcome([Reply(msg.chat_id, kb.string("ui.contact_not_own"))], "contact")
-        phone = tickets.normal_phone(msg.contact_phone or "")
-        roster = await repo.cadre_by_phone(s, phone) if phone else None
-        if roster is None:
-            return Outcome([Reply(msg.chat_id, kb.string("ui.phone_unknown"))], "contact")
-        if roster.id != cadre.id:
-            await tickets.link_account(s, msg.transport, msg.user_id, cadre, roster, msg.at)
-        return Outcome([Reply(msg.chat_id, kb.string("ui.linked", name=roster.name or ""))],
-                       "contact")
-
-    async def _voice(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
-                     ) -> Outcome:
-        """A voice note: kept, recognised, then understood like typed text (bot/voice/)."""
-        return await self._voice_inbox.handle(s, cadre, msg, now, self._decide)
-
-    async def _transcribe(self, audio: bytes | None) -> str | None:
-        hearing = await self._voice_inbox.hear(audio) if self._recognizer else None
-        return hearing.text if hearing is not None else None
+    async def _spoken(self, outcome: Outcome, chat_id: str, now: datetime) -> Outcome:
+        """Add a voice note to each reply to the cadre; text alone if speech is unavailable."""
+        if self._synthesizer is None:
+            return outcome
+        spoken = []
+        for reply in outcome.replies:
+            if reply.chat_id != chat_id:
+                spoken.append(reply)
+                continue
+            try:  # espeak-ng and the encoder are CPU work: keep the event loop free
+                audio = await asyncio.to_thread(self._synthesizer.synthesize, reply.text)
+            except Exception:
+                log.exception("speech synthesis failed; sending text only")
+                spoken.append(reply)
+                continue
+            self._audio_dir.mkdir(parents=True, exist_ok=True)
+            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(spoken)}.ogg"
+            path.write_bytes(audio)
+            spoken.append(replace(reply, voice=audio, voice_path=str(path)))
+        return replace(outcome, replies=spoken)
 
     @functools.cached_property
     def _voice_inbox(self) -> VoiceInbox:
         from bot.voice.inbound import VoiceInbox
-        from bot.voice.store import AudioStore
 
-        store = AudioStore(self._audio_dir, self._settings.voice_audio_days)
-        return VoiceInbox(self._settings, store, self._recognizer, self._staff_chat,
+        return VoiceInbox(self._settings, self._audio, self._recognizer, self._staff_chat,
                           self.today)
 
-    # -- outbox -------------------------------------------------------------------------
+    # -- outbox (bot/outbox.py): what the transports' pump calls ------------------------
 
     async def due(self, transport: str, limit: int = 100) -> list[Reply]:
-        """Replies still waiting to be sent (after a failure or a restart)."""
-        async with self._sessions() as s:
-            rows = await repo.due_deliveries(s, transport, self._clock(), limit)
-            return [Reply.from_payload(d.chat_id, d.payload, d.id, _voice_bytes(d.payload))
-                    for d in rows]
+        return await self.outbox.due(transport, limit)
 
     async def delivered(self, delivery_id: int, message_id: int | None) -> None:
-        async with self._sessions.begin() as s:
-            delivery = await repo.mark_sent(s, delivery_id, message_id)
-            if delivery is not None and delivery.ticket_id and message_id is not None:
-                await tickets.remember_staff_message(s, delivery.ticket_id, message_id,
-                                                     delivery.payload)
+        await self.outbox.delivered(delivery_id, message_id)
 
     async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
                      permanent: bool = False) -> None:
-        now = self._clock()
-        async with self._sessions.begin() as s:
-            delivery = await repo.mark_failed(s, delivery_id, error, now,
-                                              retry_after=retry_after, permanent=permanent)
-            cadre_id = delivery.payload.get("cadre_id") if delivery else None
-            if permanent and cadre_id is not None:
-                # Blocked, or never pressed Start: staff must phone instead.
-                cadre = await s.get(Cadre, cadre_id)
-                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now,
-                                                        self._staff_chat)
-                for reply in alert:
-                    await repo.enqueue(s, reply, TRANSPORT_TELEGRAM, now)
+        await self.outbox.failed(delivery_id, error, retry_after=retry_after,
+                                 permanent=permanent)
+
+
+def _record_understanding(inbound: Message, outcome: Outcome) -> None:
+    """What the message was understood as, kept with it: the reports and the desk's gaps
+    inbox read it (what the assistant was unsure of, or could not answer)."""
+    inbound.intent = outcome.intent
+    u = outcome.understanding
+    if u is not None:
+        inbound.confidence = u.confidence
+        inbound.understanding = {
+            "intent": u.intent, "confidence": u.confidence, "reason": u.reason,
+            "alternatives": [[i, round(p, 4)] for i, p in u.alternatives],
+            "topic": u.topic, "clarify": u.clarify}
 
 
 def _without_nul(msg: Incoming) -> Incoming:
@@ -491,44 +303,3 @@ def _without_nul(msg: Incoming) -> Incoming:
                "contact_phone", "contact_user_id")
               if isinstance(value := getattr(msg, name), str) and "\x00" in value}
     return replace(msg, **fields) if fields else msg
-
-
-def _with_delivery(reply: Reply, delivery_id: int) -> Reply:
-    return replace(reply, delivery_id=delivery_id)
-
-
-def _is_voice_toggle(text: str) -> bool:
-    return text.strip(" ,.!?，。！？") in knowledge.load().string("ui.words.voice").split()
-
-
-def _choice(callback_data: str | None) -> str | None:
-    if callback_data and callback_data.startswith("pick:"):
-        return callback_data.removeprefix("pick:")
-    return None
-
-
-def _voice_bytes(payload: dict[str, Any]) -> bytes | None:
-    path = payload.get("voice_path")
-    return Path(path).read_bytes() if path and Path(path).is_file() else None
-
-
-def _region_memory(now: datetime, settings: Settings):
-    from bot.dialogue import Memory, State
-
-    kb = knowledge.load()
-    return Memory(State.AWAITING_SLOT, pending_intent=ONBOARDING, pending_slot="region",
-                  options=tuple(kb.string("ask.region.options").split()),
-                  values=tuple(kb.string("ask.region.values").split()),
-                  prompt=kb.string("ask.region"),
-                  expires_at=now + timedelta(hours=settings.pending_hours))
-
-
-def _replay(message: Message) -> Incoming:
-    p = message.payload or {}
-    return Incoming(
-        transport=message.transport, user_id=p.get("user_id", ""), chat_id=p.get("chat_id", ""),
-        at=message.created_at, text=message.text, command=p.get("command"),
-        command_args=p.get("command_args", ""), callback_data=p.get("callback_data"),
-        contact_phone=p.get("contact_phone"), contact_user_id=p.get("contact_user_id"),
-        update_id=message.update_id, first_name=p.get("first_name"),
-        chat_type=p.get("chat_type", "private"), kind=message.kind)

@@ -82,12 +82,12 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
     if target is None:
         raise DeskError(_s("ui.staff.no_account", n=number))
     out = [(target, Reply(target.chat_id, _s("ui.staff_reply", text=text.strip()),
-                          meta={"cadre_id": ticket.cadre_id}))]
+                          cadre_id=ticket.cadre_id))]
     if (ticket.rating is None and ticket.rating_asked_at is None
             and ticket.reason not in NO_RATING):
         buttons = (tuple(Button(str(k), f"rate:{ticket.id}:{k}") for k in RATING_SCALE),)
         out.append((target, Reply(target.chat_id, _s("ui.rate"), buttons=buttons,
-                                  meta={"cadre_id": ticket.cadre_id})))
+                                  cadre_id=ticket.cadre_id)))
         ticket.rating_asked_at = now  # asked once, however many replies follow
     if ticket.first_response_at is None:
         ticket.first_response_at = now

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -97,12 +96,10 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
-    meta: dict[str, Any] = {"ticket_id": ticket.id}
     if audio_path is None and not (reopened or reminder):
         audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
-    if audio_path:
-        meta["voice_path"] = audio_path
-    return Reply(staff_chat, text, buttons=buttons, meta=meta)
+    return Reply(staff_chat, text, buttons=buttons, ticket_id=ticket.id,
+                 voice_path=audio_path or None)
 
 
 def _clip(text: str | None, limit: int = 1000) -> str | None:
@@ -156,8 +153,7 @@ async def needing_alert(s: AsyncSession, now: datetime, realert: timedelta
     return due
 
 
-async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int,
-                                 payload: dict[str, Any]) -> None:
+async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int) -> None:
     """Staff answer by replying to the ticket's post: remember which message that is."""
     ticket = await s.get(Ticket, ticket_id)
     if ticket is not None and ticket.staff_message_id is None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -128,6 +129,9 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # enough to replay it
     intent: Mapped[str | None] = mapped_column(String(40))
+    # inbound: how sure the understanding was, and what it weighed (intents.Understanding)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    understanding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     audio_path: Mapped[str | None] = mapped_column(String(255))
     processed_at: Mapped[datetime | None]  # inbound: replies decided and queued
     created_at: Mapped[datetime]

@@ -7,9 +7,10 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.dialogue import Memory, State
 from bot.messages import Incoming, Reply
@@ -41,8 +42,8 @@ def as_id(raw: str | int) -> int | None:
 
 async def account_for(s: AsyncSession, msg: Incoming, now: datetime) -> Account:
     """The sender's account, created (with a cadre not yet on the roster) on first contact."""
-    stmt = select(Account).where(Account.transport == msg.transport,
-                                 Account.external_id == msg.user_id)
+    stmt = select(Account).options(joinedload(Account.cadre)).where(  # the cadre in one go
+        Account.transport == msg.transport, Account.external_id == msg.user_id)
     account = (await s.scalars(stmt)).one_or_none()
     if account is not None:
         return account
@@ -69,15 +70,7 @@ async def record_inbound(s: AsyncSession, cadre_id: int, msg: Incoming, now: dat
     """Store an inbound message; None if this update was stored before (a redelivery)."""
     message = Message(
         cadre_id=cadre_id, transport=msg.transport, update_id=msg.update_id, direction="in",
-        kind=msg.kind, text=msg.text, created_at=now,
-        payload={k: v for k, v in {
-            "chat_id": msg.chat_id, "user_id": msg.user_id, "command": msg.command,
-            "command_args": msg.command_args, "callback_data": msg.callback_data,
-            "contact_phone": msg.contact_phone, "contact_user_id": msg.contact_user_id,
-            "first_name": msg.first_name, "chat_type": msg.chat_type,
-            "reply_to_message_id": msg.reply_to_message_id,
-        }.items() if v not in (None, "")},
-    )
+        kind=msg.kind, text=msg.text, created_at=now, payload=msg.payload())
     if msg.update_id is None:
         s.add(message)
         await s.flush()
@@ -110,8 +103,17 @@ async def record_contact(s: AsyncSession, cadre: Cadre, kind: str, now: datetime
     cadre.unreachable = False
 
 
+async def _conversation(s: AsyncSession, cadre_id: int) -> Conversation | None:
+    """The row, held for the rest of the transaction: the session keeps rows it loaded only
+    weakly, and saving the memory would read it again."""
+    held = s.info.setdefault("conversations", {})
+    if cadre_id not in held:
+        held[cadre_id] = await s.get(Conversation, cadre_id)
+    return held[cadre_id]
+
+
 async def load_memory(s: AsyncSession, cadre_id: int) -> Memory:
-    conversation = await s.get(Conversation, cadre_id)
+    conversation = await _conversation(s, cadre_id)
     if conversation is None or not conversation.memory:
         return Memory()
     raw = dict(conversation.memory)
@@ -142,10 +144,11 @@ async def save_memory(s: AsyncSession, cadre_id: int, memory: Memory, now: datet
     raw["options"], raw["values"] = list(memory.options), list(memory.values)
     raw["expires_at"] = memory.expires_at.isoformat() if memory.expires_at else None
     raw["facts_until"] = memory.facts_until.isoformat() if memory.facts_until else None
-    conversation = await s.get(Conversation, cadre_id)
+    conversation = await _conversation(s, cadre_id)
     if conversation is None:
         conversation = Conversation(cadre_id=cadre_id, updated_at=now)
         s.add(conversation)
+        s.info["conversations"][cadre_id] = conversation
     conversation.memory = raw
     conversation.state = memory.state.value
     conversation.expires_at = memory.expires_at
@@ -173,13 +176,13 @@ async def due_deliveries(s: AsyncSession, transport: str, now: datetime, limit: 
     return (await s.scalars(stmt)).all()
 
 
-async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None) -> Delivery | None:
-    delivery = await s.get(Delivery, delivery_id)
-    if delivery is not None:
-        delivery.status = "sent"
-        delivery.sent_message_id = message_id
-        delivery.attempts += 1
-    return delivery
+async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None) -> int | None:
+    """One statement (the pump calls it for every send); returns the delivery's ticket id."""
+    stmt = (update(Delivery).where(Delivery.id == delivery_id)
+            .values(status="sent", sent_message_id=message_id, attempts=Delivery.attempts + 1)
+            .returning(Delivery.ticket_id)
+            .execution_options(synchronize_session=False))
+    return (await s.execute(stmt)).scalar_one_or_none()
 
 
 async def mark_failed(s: AsyncSession, delivery_id: int, error: str, now: datetime, *,

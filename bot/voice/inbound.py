@@ -30,7 +30,7 @@ from bot.voice.store import AudioStore, note_name
 from junxiu_core import Priority
 
 if TYPE_CHECKING:
-    from bot.service import Outcome
+    from bot.handlers import Outcome
     from bot.voice.asr import Recognizer
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,12 @@ class VoiceInbox:
 
     async def handle(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime,
                      decide: Decide) -> Outcome:
-        from bot.service import Outcome
+        from bot.handlers import Outcome
 
         kb = knowledge.load()
         row = await _inbound_row(s, cadre.id, msg)
-        path = None
-        if msg.voice:  # kept before anything can fail
+        path = row.audio_path if row is not None else None  # kept by the inbox, as stored
+        if path is None and msg.voice:  # kept before anything can fail
             path = str(self.store.keep(note_name(cadre.id, row.id if row else msg.update_id,
                                                  now), msg.voice, now))
             if row is not None:
@@ -131,13 +131,13 @@ class VoiceInbox:
             return replies
         out = []
         for reply in replies:
-            ticket_id = reply.meta.get("ticket_id")
+            ticket_id = reply.ticket_id
             if ticket_id is not None and reply.chat_id == self.staff_chat:
                 ticket = await s.get(Ticket, ticket_id)
                 if ticket is not None and ticket.audio_path is None:
                     ticket.audio_path = path
-                if "voice_path" not in reply.meta:
-                    reply = replace(reply, meta={**reply.meta, "voice_path": path})
+                if reply.voice_path is None:
+                    reply = replace(reply, voice_path=path)
             out.append(reply)
         return out
 

@@ -46,7 +46,7 @@ async def test_inbound_is_stored_before_processing_and_answered_on_resume(
     def broken_step(*args, **kwargs):
         raise RuntimeError("the process died while thinking")
 
-    monkeypatch.setattr("bot.service.step", broken_step)
+    monkeypatch.setattr("bot.handlers.conversation.step", broken_step)
     with pytest.raises(RuntimeError):
         await chat.say("吉林退休干部自付十二万能补多少")
 

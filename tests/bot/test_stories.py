@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-import bot.service
+import bot.handlers.conversation
 from bot.app import App
 from bot.dialogue import Turn
 from bot.messages import Incoming, Reply
@@ -45,14 +45,14 @@ def turns_seen(monkeypatch: pytest.MonkeyPatch) -> list[Turn]:
     """Every dialogue turn the service decides, to read the answer keys of its decision (the
     seam tests/bot/test_service.py breaks on purpose to show storage-first)."""
     seen: list[Turn] = []
-    real = bot.service.step
+    real = bot.handlers.conversation.step
 
     def recording(*args, **kwargs) -> Turn:
         turn = real(*args, **kwargs)
         seen.append(turn)
         return turn
 
-    monkeypatch.setattr(bot.service, "step", recording)
+    monkeypatch.setattr(bot.handlers.conversation, "step", recording)
     return seen
 
 

@@ -161,10 +161,10 @@ async def test_an_emergency_heard_in_a_voice_note_is_handled_like_a_typed_one(
     assert re.sub(r"\d+", "N", mine[0].text.split("\n", 1)[1]) == \
         re.sub(r"\d+", "N", typed_answer)
     [post] = staff_posts(replies)
-    assert post.meta["voice_path"] and Path(post.meta["voice_path"]).read_bytes() == audio
+    assert post.voice_path and Path(post.voice_path).read_bytes() == audio
     ticket = (await rows(app, Ticket))[0]
     assert ticket.reason == "emergency" and ticket.question == words
-    assert ticket.audio_path == post.meta["voice_path"]
+    assert ticket.audio_path == post.voice_path
     assert any(m["text"] == words for m in ticket.transcript)  # the ticket carries it
 
 
@@ -196,9 +196,9 @@ async def test_none_of_these_hands_the_transcript_and_the_recording_to_staff(
     replies = await chat.press("pick:human_agent")
     [post] = staff_posts(replies)
     assert "我想问一下聊养的事" in post.text
-    assert Path(post.meta["voice_path"]).read_bytes() == audio
+    assert Path(post.voice_path).read_bytes() == audio
     [ticket] = await rows(app, Ticket)
-    assert ticket.audio_path == post.meta["voice_path"]
+    assert ticket.audio_path == post.voice_path
 
 
 async def test_a_second_unclear_voice_note_goes_to_staff(
@@ -208,7 +208,7 @@ async def test_a_second_unclear_voice_note_goes_to_staff(
     replies = await send_voice(chat, fake.says(b"OggS again", "聊养的事情", 0.3))
     assert chat.mine(replies)[0].text == ui("ui.voice.to_staff")
     [post] = staff_posts(replies)
-    assert "聊养的事情" in post.text and Path(post.meta["voice_path"]).read_bytes() == \
+    assert "聊养的事情" in post.text and Path(post.voice_path).read_bytes() == \
         b"OggS again"
     [ticket] = await rows(app, Ticket)
     assert ticket.reason == "voice.unheard"
@@ -242,7 +242,7 @@ async def test_a_recogniser_that_fails_loses_nothing(
     replies = await send_voice(chat, b"OggS something")
     assert chat.mine(replies)[0].text == ui("ui.voice.failed")
     [post] = staff_posts(replies)
-    assert Path(post.meta["voice_path"]).read_bytes() == b"OggS something"
+    assert Path(post.voice_path).read_bytes() == b"OggS something"
 
 
 async def test_without_a_recogniser_every_note_goes_to_staff(
@@ -254,7 +254,7 @@ async def test_without_a_recogniser_every_note_goes_to_staff(
         chat = chat_with(app, clock)
         replies = await send_voice(chat, b"OggS note")
         assert chat.mine(replies)[0].text == ui("ui.voice_received")
-        assert Path(staff_posts(replies)[0].meta["voice_path"]).read_bytes() == b"OggS note"
+        assert Path(staff_posts(replies)[0].voice_path).read_bytes() == b"OggS note"
     finally:
         await app.close()
 
@@ -289,7 +289,7 @@ async def test_a_ten_minute_recording_goes_to_staff_with_what_its_start_said(
     assert text.startswith(ui("ui.voice.long"))
     assert "老年大学" in text  # what the start said, so the cadre knows it was heard
     [post] = staff_posts(replies)
-    assert "10分钟" in post.text and Path(post.meta["voice_path"]).read_bytes() == data
+    assert "10分钟" in post.text and Path(post.voice_path).read_bytes() == data
     [ticket] = await rows(heard_by_whisper, Ticket)
     assert ticket.reason == "voice.long"
 
@@ -321,7 +321,7 @@ async def test_a_synthesised_voice_note_is_recognised_and_answered(
     assert first.startswith(("您问的是", "您说的是")) and row.text in first
     if intent == "emergency":
         [post] = staff_posts(replies)
-        assert post.meta["voice_path"] == row.audio_path
+        assert post.voice_path == row.audio_path
 
 
 # -- keeping and forgetting -------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The outbox: the one way anything sends (the conversation, staff commands, check-ins, the CLI,
+the web desk).
+
+It lives in the database (`deliveries`), so a reply put by another process (`junxiu desk`,
+`junxiu tickets reply`) is delivered by the running bot's pump, and nothing put is lost in a
+restart. `put` joins the caller's transaction: a reply is recorded with the state change that
+caused it, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import checkins, tickets
+from bot.messages import Reply, fit
+from bot.settings import Settings
+from bot.storage import repo
+from bot.storage.models import Cadre, Delivery, Message
+
+log = logging.getLogger(__name__)
+
+TELEGRAM = "telegram"  # the staff group lives on Telegram
+
+
+class Outbox:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession] | None,
+                 clock: Callable[[], datetime], staff_chat: str | None) -> None:
+        self._sessions, self._clock, self._staff_chat = sessions, clock, staff_chat
+
+    @classmethod
+    def for_settings(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession] | None
+                     = None, clock: Callable[[], datetime] | None = None) -> Outbox:
+        """Where the staff group is comes from the settings (only `put` is needed by a process
+        that does not deliver, such as the CLI)."""
+        chat = str(settings.staff_chat_id) if settings.staff_chat_id is not None else None
+        return cls(sessions, clock or (lambda: datetime.now(UTC)), chat)
+
+    async def put(self, s: AsyncSession, replies: Sequence[Reply], transport: str,
+                  now: datetime) -> list[Reply]:
+        """Record `replies` for sending, in the caller's transaction; the staff group's go out
+        on Telegram whatever `transport` is. Each reply to a cadre (`cadre_id`) is also a line
+        of their transcript. Returns them with their delivery ids, ready to send now."""
+        replies = [replace(r, text=fit(r.text),  # a longer one Telegram would refuse
+                           transport=TELEGRAM if r.chat_id == self._staff_chat else transport)
+                   for r in replies]
+        if not replies:
+            return []
+        transcript = {i: Message(cadre_id=r.cadre_id, transport=r.transport, direction="out",
+                                 kind="text", text=r.text, created_at=now)
+                      for i, r in enumerate(replies) if r.cadre_id is not None}
+        if transcript:
+            s.add_all(transcript.values())
+            await s.flush()  # one INSERT for all of them: their ids go on the deliveries
+        rows = [Delivery(chat_id=r.chat_id, transport=r.transport, payload=_stored(r),
+                         next_attempt_at=now, created_at=now, ticket_id=r.ticket_id,
+                         message_id=transcript[i].id if i in transcript else None)
+                for i, r in enumerate(replies)]
+        s.add_all(rows)
+        await s.flush()
+        return [replace(r, delivery_id=d.id, voice=r.voice or _voice(r.voice_path))
+                for r, d in zip(replies, rows, strict=True)]
+
+    def _open(self) -> async_sessionmaker[AsyncSession]:
+        assert self._sessions is not None, "this outbox only puts (Outbox.for_settings)"
+        return self._sessions
+
+    async def due(self, transport: str, limit: int = 100) -> list[Reply]:
+        """Replies still waiting to be sent: put by another process, after a failure, or
+        before a restart."""
+        async with self._open()() as s:
+            rows = await repo.due_deliveries(s, transport, self._clock(), limit)
+            return [Reply.from_payload(d.chat_id, d.payload, d.id,
+                                       _voice(d.payload.get("voice_path"))) for d in rows]
+
+    async def delivered(self, delivery_id: int, message_id: int | None) -> None:
+        async with self._open().begin() as s:
+            ticket_id = await repo.mark_sent(s, delivery_id, message_id)
+            if ticket_id and message_id is not None:
+                await tickets.remember_staff_message(s, ticket_id, message_id)
+
+    async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
+                     permanent: bool = False) -> None:
+        now = self._clock()
+        async with self._open().begin() as s:
+            delivery = await repo.mark_failed(s, delivery_id, error, now,
+                                              retry_after=retry_after, permanent=permanent)
+            cadre_id = delivery.payload.get("cadre_id") if delivery else None
+            if permanent and cadre_id is not None:
+                # Blocked, or never pressed Start: staff must phone instead.
+                cadre = await s.get(Cadre, cadre_id)
+                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now,
+                                                        self._staff_chat)
+                await self.put(s, alert, TELEGRAM, now)
+
+
+def _stored(reply: Reply) -> dict:
+    payload = reply.payload()
+    payload.pop("transport", None)  # a column of its own
+    return payload
+
+
+def _voice(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path and Path(path).is_file() else None
