@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 HEADS = ("emergency", "complaint", "bereavement.news")
 FOLDS = 5
 SEED = 0
-C_TOPIC = 1.0  # chosen by 5-fold cross-validation over the written examples (0.2-1.0 tried)
+C_TOPIC = 4.0  # chosen by 5-fold cross-validation over the written examples (0.2-4.0 tried)
 C_HEAD = 2.0  # by 5-fold CV: the emergency recall at the false-alarm limits below (0.2-2.0 tried)
 MIN_DF = 2  # a feature seen in one example only is noise, and start-up cost
 # Slots are read as of a fixed day: only whether a slot is present matters, never its value.
