@@ -168,6 +168,7 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
     speak.add_argument("--show", action="store_true", help="print what espeak-ng is given")
     speak.set_defaults(func=cmd_speak)
 
+    from bot.agencies.cli import add_parsers as add_agencies
     from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk
     from bot.roster import add_parsers as add_roster
@@ -175,6 +176,7 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
     add_desk(sub)
     add_checkin_parsers(sub)
     add_roster(sub)
+    add_agencies(sub)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")
