@@ -45,7 +45,8 @@ async def export(s: AsyncSession, cadre_id: int) -> dict[str, Any] | None:
         return [_row(r, fields) for r in found]
 
     return {
-        "cadre": _row(cadre, ("id", "name", "phone", "region", "status", "rank", "birth_date",
+        "cadre": _row(cadre, ("id", "name", "phone", "other_phone", "agency_key", "region",
+                              "status", "rank", "birth_date", "birth_precision",
                               "lives_alone", "merits", "merits_text", "on_roster",
                               "voice_replies", "last_contact_at", "created_at")),
         "accounts": await rows(Account, ("transport", "external_id", "first_name",
@@ -84,11 +85,11 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
         question=None, bot_answer=None, transcript=[], audio_path=None))
     await s.execute(update(AuditEntry).where(AuditEntry.cadre_id == cadre_id)
                     .values(detail=None))
-    await _scrub(s, [t for t in (cadre.name, cadre.phone) if t])
+    await _scrub(s, [t for t in (cadre.name, cadre.phone, cadre.other_phone) if t])
     for model in (Message, Contact, CheckIn, Flag, Conversation, Account):
         await s.execute(delete(model).where(model.cadre_id == cadre_id))
-    for name in ("name", "phone", "birth_date", "merits_text", "invite_code",
-                 "last_contact_at"):
+    for name in ("name", "phone", "other_phone", "birth_date", "birth_precision",
+                 "merits_text", "invite_code", "last_contact_at"):
         setattr(cadre, name, None)
     cadre.merits, cadre.on_roster, cadre.updated_at = [], False, now
     await repo.audit(s, actor, "cadre.forget", now, cadre_id=cadre_id)
