@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import knowledge
 from bot.storage import repo
 from bot.storage.models import (
     Account,
@@ -147,10 +148,10 @@ def cmd_forget(args: Any) -> int:
         if not args.yes:
             if await s.get(Cadre, args.id) is None:
                 raise _missing(args.id)
-            return f"would erase cadre {args.id}'s personal data; run again with --yes"
+            return knowledge.load().string("staff.cli.forget_preview", id=args.id)
         if not await forget(s, args.id, now):
             raise _missing(args.id)
-        return f"cadre {args.id}: personal data erased"
+        return knowledge.load().string("staff.cli.forgotten", id=args.id)
 
     return _run(work)
 
@@ -158,4 +159,4 @@ def cmd_forget(args: Any) -> int:
 def _missing(cadre_id: int) -> Exception:
     from bot.staff import DeskError
 
-    return DeskError(f"no cadre {cadre_id}")
+    return DeskError(knowledge.load().string("staff.cli.no_cadre", id=cadre_id))
