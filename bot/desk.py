@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +15,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import staff
+import knowledge
+from bot import scope, staff
+from bot.agencies import store as agency_store
+from bot.agencies.store import AgencyError
 from bot.outbox import Outbox
+from bot.scope import Scope
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
-from bot.storage.models import Staff
+from bot.storage.models import Agency, Staff
 
 
 async def _with_session(work: Callable[[AsyncSession, Settings, datetime], Awaitable[Any]]
@@ -37,58 +42,92 @@ async def _with_session(work: Callable[[AsyncSession, Settings, datetime], Await
 def _run(work: Callable[[AsyncSession, Settings, datetime], Awaitable[Any]]) -> int:
     try:
         message = asyncio.run(_with_session(work))
-    except staff.DeskError as exc:
-        print(exc)
+    except (staff.DeskError, AgencyError) as exc:
+        print(exc, file=sys.stderr)
         return 1
     if message:
         print(message)
     return 0
 
 
+def _t(name: str, /, **params: object) -> str:
+    return knowledge.load().string(f"staff.cli.{name}", **params)
+
+
 def cmd_staff(args: argparse.Namespace) -> int:
     async def add(s: AsyncSession, settings: Settings, now: datetime) -> str:
+        agency_key = getattr(args, "agency", None)
+        agency = await agency_store.agency_or_fail(s, agency_key) if agency_key else None
         member = await s.get(Staff, args.user_id)
         if member is None:
             member = Staff(user_id=args.user_id, name=args.name, role=args.role, created_at=now)
             s.add(member)
         member.name, member.role, member.active = args.name, args.role, True
-        await repo.audit(s, "cli", "staff.add", now, detail=f"{args.user_id} {args.role}")
-        return f"staff {args.user_id} ({args.name}, {args.role}) added"
+        member.agency_key = agency.key if agency is not None else None
+        await repo.audit(s, "cli", "staff.add", now,
+                         detail=f"{args.user_id} {args.role} {member.agency_key or '-'}")
+        return _t("added", id=args.user_id, name=args.name, role=_t(f"role.{args.role}"),
+                  agency=agency.name if agency is not None else _t("no_agency"))
 
     async def remove(s: AsyncSession, settings: Settings, now: datetime) -> str:
         member = await s.get(Staff, args.user_id)
         if member is None:
-            raise staff.DeskError(f"no staff member {args.user_id}")
+            raise staff.DeskError(_t("unknown", id=args.user_id))
         member.active = False  # kept for the audit trail, no longer allowed in
         await repo.audit(s, "cli", "staff.remove", now, detail=str(args.user_id))
-        return f"staff {args.user_id} removed"
+        return _t("removed", id=args.user_id)
 
     async def listing(s: AsyncSession, settings: Settings, now: datetime) -> str:
         rows = (await s.scalars(select(Staff).where(Staff.active).order_by(Staff.user_id))).all()
-        return "\n".join(f"{m.user_id}\t{m.name}\t{m.role}" for m in rows) or "no staff yet"
+        names = {a.key: a.name for a in (await s.scalars(select(Agency))).all()}
+        if not rows:
+            return _t("none")
+        return "\n".join(_t("line", id=m.user_id, name=m.name, role=_t(f"role.{m.role}"),
+                             agency=names.get(m.agency_key or "", _t("no_agency")))
+                         for m in rows)
 
     return _run({"add": add, "remove": remove, "list": listing}[args.staff_command])
 
 
+async def cli_scope(s: AsyncSession, args: argparse.Namespace) -> Scope:
+    """`--agency KEY`: that agency's matters only; without it the server's whole view."""
+    key = getattr(args, "agency", None)
+    if key is None:
+        return scope.EVERYTHING
+    return scope.of_agency((await agency_store.agency_or_fail(s, key)).key)
+
+
 def cmd_tickets(args: argparse.Namespace) -> int:
     async def listing(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.queue_text(s, now)
+        return await staff.queue_text(s, now, await cli_scope(s, args))
 
     async def show(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.ticket_text(s, args.number)
+        return await staff.ticket_text(s, args.number, await cli_scope(s, args))
 
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings)
+        out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings,
+                                     await cli_scope(s, args))
         outbox = Outbox.for_settings(settings)  # the running bot's pump delivers it
         for target, message in out:
             await outbox.put(s, [message], target.transport, now)
         return ack
 
     async def close(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.close(s, args.number, " ".join(args.note), None, now)
+        return await staff.close(s, args.number, " ".join(args.note), None, now,
+                                 await cli_scope(s, args))
 
     return _run({"list": listing, "show": show, "reply": reply,
                  "close": close}[args.tickets_command])
+
+
+def _agency_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--agency", metavar="KEY",
+                        help="only this agency's cadres and tickets (default: all)")
+    return parent
+
+
+AGENCY_OPTION = _agency_option()
 
 
 def add_parsers(sub: Any) -> None:
@@ -98,6 +137,8 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("user_id", type=int, help="Telegram user id")
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=["staff", "supervisor"], default="staff")
+    add.add_argument("--agency", metavar="KEY",
+                     help="the agency whose cadres and tickets they see (a supervisor sees all)")
     remove = staff_sub.add_parser("remove", help="take a staff member off the roster")
     remove.add_argument("user_id", type=int)
     staff_sub.add_parser("list", help="list active staff")
@@ -105,13 +146,15 @@ def add_parsers(sub: Any) -> None:
 
     tickets_parser = sub.add_parser("tickets", help="the ticket desk")
     tickets_sub = tickets_parser.add_subparsers(dest="tickets_command", required=True)
-    tickets_sub.add_parser("list", help="open tickets by priority and age")
-    show = tickets_sub.add_parser("show", help="one ticket with its transcript")
+    one = AGENCY_OPTION
+    tickets_sub.add_parser("list", help="open tickets by priority and age", parents=[one])
+    show = tickets_sub.add_parser("show", help="one ticket with its transcript", parents=[one])
     show.add_argument("number", type=int)
-    reply = tickets_sub.add_parser("reply", help="answer the cadre (':key' for a saved reply)")
+    reply = tickets_sub.add_parser("reply", help="answer the cadre (':key' for a saved reply)",
+                                   parents=[one])
     reply.add_argument("number", type=int)
     reply.add_argument("text", nargs="+")
-    close = tickets_sub.add_parser("close", help="close a ticket")
+    close = tickets_sub.add_parser("close", help="close a ticket", parents=[one])
     close.add_argument("number", type=int)
     close.add_argument("note", nargs="*")
     tickets_parser.set_defaults(func=cmd_tickets)
@@ -123,7 +166,7 @@ def cmd_checkins(args: argparse.Namespace) -> int:
 
     if args.checkins_command == "report":
         async def build(s: AsyncSession, settings: Settings, now: datetime) -> str:
-            rows = await checkins.report(s, args.now or now, settings)
+            rows = await checkins.report(s, args.now or now, settings, await cli_scope(s, args))
             return checkins.report_csv(rows) if args.format == "csv" else \
                 checkins.report_text(rows)
 
@@ -132,17 +175,17 @@ def cmd_checkins(args: argparse.Namespace) -> int:
 
 
 async def _tick(now: datetime | None) -> int:
+    from bot import checkins
     from bot.app import build_app
-    from bot.telegram.delivery import deliver, paced
+    from bot.telegram.delivery import TRANSPORT, deliver, paced
 
     settings = Settings()
     app = await build_app(settings, clock=(lambda: now) if now else _utc_now)
     try:
         result = await app.service.tick_checkins()
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())) or "nothing due"
-        print(f"check-ins: {counts}")
+        print(checkins.tick_text(result))
         if settings.telegram_token is None:
-            print("JUNXIU_TELEGRAM_TOKEN is not set: messages wait in the outbox for the bot")
+            print(_k("staff.checkin.tick.no_token"))
             return 0
         from telegram import Bot
 
@@ -151,13 +194,27 @@ async def _tick(now: datetime | None) -> int:
         bot = Bot(settings.telegram_token.get_secret_value(),
                   base_url=f"{settings.api_root}/bot",
                   base_file_url=f"{settings.api_root}/file/bot")
+        send = paced(sender(bot), settings.send_per_second)
         async with bot:
-            sent = await deliver(app.service, paced(sender(bot), settings.send_per_second),
-                                 result.replies)
-        print(f"sent {sent} of {len(result.replies)}")
+            sent = await deliver(app.service, send, result.replies)
+            # A ping that failed for good (blocked, never pressed Start) raised a staff alert
+            # just now: send it too, rather than leave it for a bot that may not be running.
+            first = min((r.delivery_id for r in result.replies if r.delivery_id), default=None)
+            if first is not None:
+                alerts = [r for r in await app.service.due(TRANSPORT, limit=1000)
+                          if r.delivery_id is not None and r.delivery_id > first]
+                sent += await deliver(app.service, send, alerts)
+                total = len(result.replies) + len(alerts)
+            else:
+                total = len(result.replies)
+        print(_k("staff.checkin.tick.sent", sent=sent, total=total))
         return 0
     finally:
         await app.close()
+
+
+def _k(name: str, /, **params: object) -> str:
+    return knowledge.load().string(name, **params)
 
 
 def _utc_now() -> datetime:
@@ -183,7 +240,8 @@ def add_checkin_parsers(sub: Any) -> None:
     checkins_sub = checkins.add_subparsers(dest="checkins_command", required=True)
     tick = checkins_sub.add_parser("tick", help="one pass: send what is due, raise alerts")
     tick.add_argument("--now", type=_iso_datetime, help="ISO time (default: now)")
-    report = checkins_sub.add_parser("report", help="due, overdue, unreachable, 5/6 months")
+    report = checkins_sub.add_parser("report", help="due, overdue, unreachable, 5/6 months",
+                                     parents=[AGENCY_OPTION])
     report.add_argument("--format", choices=["text", "csv"], default="text")
     report.add_argument("--now", type=_iso_datetime)
     checkins.set_defaults(func=cmd_checkins)

@@ -84,6 +84,7 @@ class Reply:
     # what the outbox records with it
     cadre_id: int | None = None  # to a cadre: goes into their transcript
     ticket_id: int | None = None  # a staff post about this ticket
+    to_staff: bool = False  # to a staff group: sent on Telegram whatever the cadre's transport
     checkin_id: int | None = None  # a check-in ping (a 403 marks the cadre unreachable)
     voice_path: str | None = None  # the voice note's file (the outbox keeps paths, not bytes)
     transport: str | None = None  # set by the outbox: the transport it goes out on
@@ -95,7 +96,8 @@ class Reply:
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
             "keyboard": [list(row) for row in self.keyboard],
             "request_contact": self.request_contact,
-            **{name: value for name in _RECORDED if (value := getattr(self, name)) is not None},
+            **{name: value for name in _RECORDED
+               if (value := getattr(self, name)) not in (None, False)},
         }
 
     @classmethod
@@ -114,4 +116,4 @@ class Reply:
         )
 
 
-_RECORDED = ("cadre_id", "ticket_id", "checkin_id", "voice_path", "transport")
+_RECORDED = ("cadre_id", "ticket_id", "to_staff", "checkin_id", "voice_path", "transport")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import checkins, tickets
+from bot import agencies, checkins, tickets
 from bot.messages import Reply, fit
 from bot.settings import Settings
 from bot.storage import repo
@@ -30,16 +30,15 @@ TELEGRAM = "telegram"  # the staff group lives on Telegram
 
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession] | None,
-                 clock: Callable[[], datetime], staff_chat: str | None) -> None:
-        self._sessions, self._clock, self._staff_chat = sessions, clock, staff_chat
+                 clock: Callable[[], datetime], settings: Settings) -> None:
+        self._sessions, self._clock, self._settings = sessions, clock, settings
+        chat = settings.staff_chat_id
+        self._staff_chat = str(chat) if chat is not None else None
 
     @classmethod
-    def for_settings(cls, settings: Settings, sessions: async_sessionmaker[AsyncSession] | None
-                     = None, clock: Callable[[], datetime] | None = None) -> Outbox:
-        """Where the staff group is comes from the settings (only `put` is needed by a process
-        that does not deliver, such as the CLI)."""
-        chat = str(settings.staff_chat_id) if settings.staff_chat_id is not None else None
-        return cls(sessions, clock or (lambda: datetime.now(UTC)), chat)
+    def for_settings(cls, settings: Settings) -> Outbox:
+        """An outbox that only puts (a process that does not deliver, such as the CLI)."""
+        return cls(None, lambda: datetime.now(UTC), settings)
 
     async def put(self, s: AsyncSession, replies: Sequence[Reply], transport: str,
                   now: datetime) -> list[Reply]:
@@ -47,7 +46,8 @@ class Outbox:
         on Telegram whatever `transport` is. Each reply to a cadre (`cadre_id`) is also a line
         of their transcript. Returns them with their delivery ids, ready to send now."""
         replies = [replace(r, text=fit(r.text),  # a longer one Telegram would refuse
-                           transport=TELEGRAM if r.chat_id == self._staff_chat else transport)
+                           transport=TELEGRAM if r.to_staff or r.chat_id == self._staff_chat
+                           else transport)
                    for r in replies]
         if not replies:
             return []
@@ -80,9 +80,9 @@ class Outbox:
 
     async def delivered(self, delivery_id: int, message_id: int | None) -> None:
         async with self._open().begin() as s:
-            ticket_id = await repo.mark_sent(s, delivery_id, message_id)
-            if ticket_id and message_id is not None:
-                await tickets.remember_staff_message(s, ticket_id, message_id)
+            sent = await repo.mark_sent(s, delivery_id, message_id)
+            if sent is not None and sent[0] and message_id is not None:
+                await tickets.remember_staff_message(s, sent[0], message_id, sent[1])
 
     async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
                      permanent: bool = False) -> None:
@@ -94,8 +94,8 @@ class Outbox:
             if permanent and cadre_id is not None:
                 # Blocked, or never pressed Start: staff must phone instead.
                 cadre = await s.get(Cadre, cadre_id)
-                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now,
-                                                        self._staff_chat)
+                chat = await agencies.staff_chat_for(s, self._settings, cadre) if cadre else None
+                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now, chat)
                 await self.put(s, alert, TELEGRAM, now)
 
 

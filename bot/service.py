@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
-from bot import checkins, staff, tickets
+from bot import agencies, checkins, staff, tickets
 from bot.dialogue import ALERT_STAFF, State
 from bot.handlers import Ctx, Kind, Outcome, kind_of
 from bot.handlers.table import dispatch
@@ -60,7 +60,7 @@ class ConversationService:
         self._synthesizer = synthesizer
         self._recognizer = recognizer
         self._locks: dict[int | None, asyncio.Lock] = {}
-        self.outbox = Outbox(sessions, clock, self._staff_chat)
+        self.outbox = Outbox(sessions, clock, settings)
         self.inbox = Inbox(sessions, settings, clock, self.today, self._audio)
 
     def now(self) -> datetime:
@@ -74,10 +74,12 @@ class ConversationService:
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Store, then process one inbound message; returns the replies to send now."""
         msg = _without_nul(msg)
-        if msg.chat_type != "private" and msg.chat_id != self._staff_chat:
-            # A group the bot was added to: not a conversation with a cadre, and no place for
-            # staff commands either (a /ticket there would show a cadre's phone to the group).
-            return []
+        if msg.chat_type != "private":
+            if not await self._is_staff_chat(msg.chat_id):
+                # A group the bot was added to: not a conversation with a cadre, and no place
+                # for staff commands either (a /ticket there would show a cadre's phone).
+                return []
+            return await self._staff(msg)  # the settings' or an agency's staff group
         if kind_of(msg, self._staff_chat) == Kind.STAFF:
             return await self._staff(msg)
         stored = await self.inbox.receive(msg)  # stored first: nothing is lost
@@ -92,6 +94,13 @@ class ConversationService:
                 return await self._queue(s, cadre, msg.transport, Outcome([notice]),
                                          self._clock())
         return await self._process(stored)
+
+    async def _is_staff_chat(self, chat_id: str) -> bool:
+        """The settings' staff group or any agency's (groups only: a cadre's chat never is)."""
+        if chat_id == self._staff_chat:
+            return True
+        async with self._sessions() as s:
+            return (await agencies.load(s, self._settings)).is_staff_chat(chat_id)
 
     async def resume(self, transport: str) -> list[Reply]:
         """Finish every stored inbound message without a reply: after a crash, and for
@@ -166,28 +175,6 @@ class ConversationService:
                    speech=self._synthesizer is not None,
                    voice_inbox=self._voice_inbox if msg.kind == "voice" else None)
 
-    async def _spoken(self, outcome: Outcome, chat_id: str, now: datetime) -> Outcome:
-        """Add a voice note to each reply to the cadre; text alone if speech is unavailable."""
-        if self._synthesizer is None:
-            return outcome
-        spoken = []
-        for reply in outcome.replies:
-            if reply.chat_id != chat_id:
-                spoken.append(reply)
-                continue
-            try:  # espeak-ng and the encoder are CPU work: keep the event loop free
-                audio = await asyncio.to_thread(self._synthesizer.synthesize, reply.text)
-            except Exception:
-                log.exception("speech synthesis failed; sending text only")
-                spoken.append(reply)
-                continue
-            self._audio_dir.mkdir(parents=True, exist_ok=True)
-            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(spoken)}.ogg"
-            path.write_bytes(audio)
-            spoken.append(replace(reply, voice=audio,
-                                  meta={**reply.meta, "voice_path": str(path)}))
-        return replace(outcome, replies=spoken)
-
     async def _queue(self, s: AsyncSession, cadre: Cadre | None, transport: str,
                      outcome: Outcome, now: datetime) -> list[Reply]:
         """An outcome's replies into the outbox: the cadre's own in their transcript."""
@@ -205,17 +192,17 @@ class ConversationService:
     async def tick_escalations(self) -> list[Reply]:
         """Re-alert unclaimed emergencies and overdue tickets. State is in the database, so a
         restart neither loses nor repeats an alert."""
-        if not self._staff_chat:
-            return []
         now = self._clock()
         realert = timedelta(minutes=self._settings.emergency_realert_minutes)
         async with self._sessions.begin() as s:
             due = await tickets.needing_alert(s, now, realert)
             replies = await self._unanswered_offers(s, now)
             for ticket, cadre in due:
+                chat = await agencies.staff_chat_for(s, self._settings, cadre)
+                if chat is None:
+                    continue  # no group to remind: it stays in the queue
                 ticket.last_alert_at = now
-                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
-                                                  reminder=True))
+                replies.append(tickets.staff_post(ticket, cadre, chat, reminder=True))
                 await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
             return await self.outbox.put(s, replies, TELEGRAM, now)
 
@@ -231,8 +218,9 @@ class ConversationService:
                 now=now, settings=self._settings)
             await repo.save_memory(s, cadre.id, replace(memory, state=State.IDLE,
                                                         pending_slot=None), now, None)
-            if created and self._staff_chat:
-                posts.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+            chat = await agencies.staff_chat_for(s, self._settings, cadre)
+            if created and chat:
+                posts.append(tickets.staff_post(ticket, cadre, chat))
         return posts
 
     async def tick_checkins(self) -> checkins.TickResult:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
+from bot import agencies
 from bot.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage import repo
@@ -45,8 +46,10 @@ async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Pr
     if audio_path is None:  # a conversation that began with a voice note: staff hear it too
         audio_path = await recent_recording(s, cadre.id, now - timedelta(
             hours=settings.pending_hours))
+    route = await agencies.route_for(s, settings, cadre)
     ticket = Ticket(cadre_id=cadre.id, reason=reason, priority=int(priority), status="open",
-                    question=question, bot_answer=bot_answer, audio_path=audio_path,
+                    agency_key=route.agency_key, question=question, bot_answer=bot_answer,
+                    audio_path=audio_path,
                     transcript=await repo.recent_transcript(s, cadre.id), created_at=now,
                     sla_due_at=sla_due(priority, now, settings))
     s.add(ticket)
@@ -71,10 +74,12 @@ async def recent_recording(s: AsyncSession, cadre_id: int, since: datetime, *,
     return None
 
 
-def cadre_notice(ticket: Ticket, settings: Settings) -> str:
+def cadre_notice(ticket: Ticket, settings: Settings, route: agencies.Route | None = None) -> str:
+    """What the cadre is told: the ticket number, and in an emergency their own agency's duty
+    phone (`route`; None: the settings' single agency)."""
     kb = knowledge.load()
     if ticket.priority >= Priority.URGENT:
-        phone = settings.duty_phone
+        phone = (route or agencies.default_route(settings)).duty_phone
         return kb.string("ui.ticket.urgent", n=ticket.id) + (
             kb.string("ui.duty_phone", phone=phone) if phone else "")
     return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
@@ -91,14 +96,15 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
         name=cadre.name or kb.string("ui.staff.unnamed"),
-        region=kb.strings.get(f"region.{cadre.region}", "-"),
-        phone=cadre.phone or "-", question=_clip(ticket.question) or "-",
+        region=kb.strings.get(f"region.{cadre.region or agencies.default_region(cadre)}", "-"),
+        phone=" / ".join(p for p in (cadre.phone, cadre.other_phone) if p) or "-",
+        question=_clip(ticket.question) or "-",
         answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
     if audio_path is None and not (reopened or reminder):
         audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
-    return Reply(staff_chat, text, buttons=buttons, ticket_id=ticket.id,
+    return Reply(staff_chat, text, buttons=buttons, ticket_id=ticket.id, to_staff=True,
                  voice_path=audio_path or None)
 
 
@@ -153,11 +159,16 @@ async def needing_alert(s: AsyncSession, now: datetime, realert: timedelta
     return due
 
 
-async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int) -> None:
-    """Staff answer by replying to the ticket's post: remember which message that is."""
+async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: int,
+                                 chat: str | None) -> None:
+    """Staff answer by replying to the ticket's post: remember which message that is, and in
+    which group (`chat`: the post's chat)."""
     ticket = await s.get(Ticket, ticket_id)
-    if ticket is not None and ticket.staff_message_id is None:
+    # The first post, or the first in another group (the cadre moved to another agency).
+    if ticket is not None and (ticket.staff_message_id is None
+                               or (chat is not None and chat != ticket.staff_chat)):
         ticket.staff_message_id = message_id
+        ticket.staff_chat = chat
 
 
 def normal_phone(raw: str) -> str:

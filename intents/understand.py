@@ -33,6 +33,10 @@ FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
 SURE_COMPLAINT = 0.9  # a short follow-up is a grievance only when the complaint head is this sure
 SURE_CHATTER = 0.5  # ...and small talk ("谢谢", "你能干啥") only when the topic model is this sure
+SURE_NEW_TOPIC = 0.8  # a short message stating a fact leaves the last topic only this sure
+# The slots that are facts about the cadre or their case (bot/dialogue.py keeps them).
+FACT_SLOTS = ("region", "status", "rank", "age", "merits", "lives_alone", "amount_yuan",
+              "amount_approx", "date")
 # News of a death or a complaint the topic classifier must put first with this much to raise it
 # alone; for an emergency the model carries its own figure, chosen in training (intents/train.py).
 TOPIC_SURE = {"bereavement.news": 0.5, "complaint": 0.5}
@@ -101,7 +105,10 @@ def understand(text: str, today: date, *, model: Model | None = None,
                       max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
                       reason="head")
     rest = tuple((i, p) for i, p in ranked if i not in SAFETY)
-    if (prior in REGIONAL and rest[0][1] < CONFIDENT and _short(normalised)
+    # a bare fact ("退休的", "十五万呢") continues the last topic unless the model is very sure
+    # of another: the word alone pulls toward a topic of its own (退休 → pension)
+    continues_below = SURE_NEW_TOPIC if _states_facts(slots) else CONFIDENT
+    if (prior in REGIONAL and rest[0][1] < continues_below and _short(normalised)
             and not (rest[0][0] in CHATTER and rest[0][1] >= SURE_CHATTER)
             and scores.heads["complaint"] < SURE_COMPLAINT):
         # "那要怎么申请", "那待半年呢": a short follow-up naming no topic of its own continues
@@ -134,6 +141,10 @@ def understand(text: str, today: date, *, model: Model | None = None,
 
 
 FOLLOW_UP_CHARS = 12  # a follow-up this short (in letters and characters) names no topic itself
+
+
+def _states_facts(slots: dict[str, Any]) -> bool:
+    return any(slots.get(k) not in (None, [], "") for k in FACT_SLOTS)
 
 
 def _short(text: str) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot import staff
+from bot import agencies, staff
 from bot.messages import Incoming, Reply
 from bot.settings import Settings
 from bot.storage.models import Cadre
@@ -86,7 +86,7 @@ class Ctx:
     now: datetime
     today: date
     settings: Settings
-    staff_chat: str | None
+    staff_chat: str | None  # the settings' group (an agency's own: `route`)
     speech: bool = False  # spoken replies can be made here
     voice_inbox: VoiceInbox | None = None
 
@@ -97,12 +97,18 @@ class Ctx:
     def reply(self, text: str, **kw) -> Reply:
         return Reply(self.msg.chat_id, text, **kw)
 
+    async def route(self) -> agencies.Route:
+        """Where this cadre's matters go: their own agency's staff group and duty phone."""
+        return await agencies.route_for(self.s, self.settings, self.cadre)
+
 
 Handler = Callable[[Ctx], Awaitable[Outcome]]
 
 
 def profile_of(cadre: Cadre) -> CadreProfile:
-    return CadreProfile(region=cadre.region or "national", status=cadre.status,
+    # the cadre's own record first, then their agency's region (bot/agencies)
+    region = cadre.region or agencies.default_region(cadre) or "national"
+    return CadreProfile(region=region, status=cadre.status,
                         rank=cadre.rank, birth_date=cadre.birth_date,
                         merits=frozenset(cadre.merits or ()),
                         lives_alone=cadre.lives_alone, name=cadre.name)

@@ -14,8 +14,9 @@ async def checkin(ctx: Ctx) -> Outcome:
         ticket, created = await tickets.open_or_touch(
             ctx.s, ctx.cadre, "checkin.call", Priority.NORMAL, question=text, bot_answer=text,
             now=ctx.now, settings=ctx.settings)
-        if created and ctx.staff_chat:
-            replies.append(tickets.staff_post(ticket, ctx.cadre, ctx.staff_chat))
+        chat = (await ctx.route()).staff_chat
+        if created and chat:
+            replies.append(tickets.staff_post(ticket, ctx.cadre, chat))
     return Outcome(replies, "checkin.reply")
 
 

@@ -79,9 +79,10 @@ async def escalate(ctx: Ctx, turn: Turn, question: str) -> tuple[str, list[Reply
     ticket, created = await tickets.open_or_touch(
         ctx.s, ctx.cadre, escalation.reason, Priority(escalation.priority),
         question=question, bot_answer=turn.text, now=ctx.now, settings=ctx.settings)
-    notice = tickets.cadre_notice(ticket, ctx.settings) if escalation.hands_over else ""
-    posts = [tickets.staff_post(ticket, ctx.cadre, ctx.staff_chat)] \
-        if created and ctx.staff_chat else []
+    route = await ctx.route()  # the cadre's own agency
+    notice = tickets.cadre_notice(ticket, ctx.settings, route) if escalation.hands_over else ""
+    posts = [tickets.staff_post(ticket, ctx.cadre, route.staff_chat)] \
+        if created and route.staff_chat else []
     return notice, posts
 
 
@@ -95,9 +96,8 @@ async def reopen(ctx: Ctx) -> list[Reply]:
     ticket.status = "reopened"
     ticket.transcript = await repo.recent_transcript(s, cadre.id)
     await repo.audit(s, "system", "ticket.reopen", now, ticket_id=ticket.id, cadre_id=cadre.id)
-    if not ctx.staff_chat:
-        return []
-    return [tickets.staff_post(ticket, cadre, ctx.staff_chat, reopened=True)]
+    chat = (await ctx.route()).staff_chat
+    return [tickets.staff_post(ticket, cadre, chat, reopened=True)] if chat else []
 
 
 def _choice(callback_data: str | None) -> str | None:

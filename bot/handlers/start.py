@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import knowledge
-from bot import tickets
+from bot import agencies, tickets
 from bot.dialogue import ONBOARDING, Memory, State
 from bot.handlers import Ctx, Outcome, menu_reply
 from bot.messages import Button, Reply
@@ -27,7 +27,7 @@ async def handle(ctx: Ctx) -> Outcome:
             replies.append(ctx.reply(kb.string("ui.invite_unknown")))
     replies.append(menu_reply(msg.chat_id, kb.string("ui.welcome"),
                               ask_contact=not cadre.on_roster))
-    if cadre.region is None:
+    if cadre.region is None and agencies.default_region(cadre) is None:
         memory = region_memory(ctx.now, ctx.settings)
         replies.append(ctx.reply(memory.prompt or "", buttons=tuple(
             (Button(label, f"pick:{value}"),)

@@ -176,13 +176,16 @@ async def due_deliveries(s: AsyncSession, transport: str, now: datetime, limit: 
     return (await s.scalars(stmt)).all()
 
 
-async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None) -> int | None:
-    """One statement (the pump calls it for every send); returns the delivery's ticket id."""
+async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None
+                    ) -> tuple[int | None, str] | None:
+    """One statement (the pump calls it for every send); returns the delivery's ticket id and
+    chat, None if there is no such delivery."""
     stmt = (update(Delivery).where(Delivery.id == delivery_id)
             .values(status="sent", sent_message_id=message_id, attempts=Delivery.attempts + 1)
-            .returning(Delivery.ticket_id)
+            .returning(Delivery.ticket_id, Delivery.chat_id)
             .execution_options(synchronize_session=False))
-    return (await s.execute(stmt)).scalar_one_or_none()
+    row = (await s.execute(stmt)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def mark_failed(s: AsyncSession, delivery_id: int, error: str, now: datetime, *,
