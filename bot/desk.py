@@ -24,7 +24,7 @@ from bot.scope import Scope
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
-from bot.storage.models import Agency, Staff
+from bot.storage.models import Agency, Staff, TicketStatus
 
 
 async def _with_session(work: Callable[[AsyncSession, Settings, datetime], Awaitable[Any]]
@@ -99,10 +99,12 @@ async def cli_scope(s: AsyncSession, args: argparse.Namespace) -> Scope:
 
 def cmd_tickets(args: argparse.Namespace) -> int:
     async def listing(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.queue_text(s, now, await cli_scope(s, args))
+        statuses = None if args.all else (args.status,) if args.status else staff.OPEN
+        return await staff.queue_text(s, now, await cli_scope(s, args), statuses)
 
     async def show(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.ticket_text(s, args.number, await cli_scope(s, args))
+        return await staff.ticket_text(s, args.number, await cli_scope(s, args),
+                                       settings.timezone)
 
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
         out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings,
@@ -147,7 +149,12 @@ def add_parsers(sub: Any) -> None:
     tickets_parser = sub.add_parser("tickets", help="the ticket desk")
     tickets_sub = tickets_parser.add_subparsers(dest="tickets_command", required=True)
     one = AGENCY_OPTION
-    tickets_sub.add_parser("list", help="open tickets by priority and age", parents=[one])
+    listing = tickets_sub.add_parser("list", help="open tickets by priority and age",
+                                     parents=[one])
+    which = listing.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every ticket, closed ones too")
+    which.add_argument("--status", choices=[s.value for s in TicketStatus],
+                       help="only tickets in this status")
     show = tickets_sub.add_parser("show", help="one ticket with its transcript", parents=[one])
     show.add_argument("number", type=int)
     reply = tickets_sub.add_parser("reply", help="answer the cadre (':key' for a saved reply)",

@@ -88,6 +88,7 @@ class Reply:
     checkin_id: int | None = None  # a check-in ping (a 403 marks the cadre unreachable)
     voice_path: str | None = None  # the voice note's file (the outbox keeps paths, not bytes)
     transport: str | None = None  # set by the outbox: the transport it goes out on
+    author: str | None = None  # who wrote it, for the transcript: None the assistant, staff:<id>
 
     def payload(self) -> dict[str, Any]:
         """The JSON stored in the outbox."""
@@ -116,4 +117,5 @@ class Reply:
         )
 
 
-_RECORDED = ("cadre_id", "ticket_id", "to_staff", "checkin_id", "voice_path", "transport")
+_RECORDED = ("cadre_id", "ticket_id", "to_staff", "checkin_id", "voice_path", "transport",
+             "author")

@@ -26,6 +26,7 @@ from bot.storage.models import Cadre, Delivery, Message
 log = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"  # the staff group lives on Telegram
+ASSISTANT = "assistant"  # the author of what the bot itself says
 
 
 class Outbox:
@@ -52,7 +53,8 @@ class Outbox:
         if not replies:
             return []
         transcript = {i: Message(cadre_id=r.cadre_id, transport=r.transport, direction="out",
-                                 kind="text", text=r.text, created_at=now)
+                                 kind="text", text=r.text, created_at=now,
+                                 author=r.author or ASSISTANT)
                       for i, r in enumerate(replies) if r.cadre_id is not None}
         if transcript:
             s.add_all(transcript.values())

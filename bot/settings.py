@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # A health worry: the offer to alert the duty staff waits this long, then staff are told.
     health_concern_minutes: float = 3.0
     reopen_days: int = 7
+    # Messages this soon after an emergency's ticket was opened are about the same incident:
+    # they join that ticket (and staff see each one), not open another.
+    incident_hours: float = 6.0
     # Flood control: at most this many messages per cadre per minute are processed at once.
     flood_per_minute: int = 20
     send_retries: int = 5

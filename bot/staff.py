@@ -6,9 +6,11 @@ and produces Replies (to the cadre, to the staff group) that go through the outb
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,13 +21,13 @@ from bot.messages import Button, Incoming, Reply
 from bot.scope import EVERYTHING, Scope
 from bot.settings import Settings
 from bot.storage import repo
-from bot.storage.models import Account, Cadre, Staff, Ticket
+from bot.storage.models import ACTIVE_TICKET, Account, Cadre, Message, Staff, Ticket
 from junxiu_core import Priority
 
 COMMANDS = {"reply", "queue", "ticket", "claim", "close", "canned", "staffhelp", "checkins",
             "contacted"}
 CONTACT_KINDS = {"电话": "call", "上门": "visit", "call": "call", "visit": "visit"}
-OPEN = ("open", "claimed", "reopened")
+OPEN = ACTIVE_TICKET
 RATING_SCALE = (1, 2, 3, 4, 5)
 # Incidents: nobody is asked to rate the service after an emergency or a death in the family,
 # and answering such a ticket does not take it out of the queue.
@@ -85,7 +87,7 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
     if target is None:
         raise DeskError(_s("ui.staff.no_account", n=number))
     out = [(target, Reply(target.chat_id, _s("ui.staff_reply", text=text.strip()),
-                          cadre_id=ticket.cadre_id))]
+                          cadre_id=ticket.cadre_id, author=_actor(actor)))]
     if (ticket.rating is None and ticket.rating_asked_at is None
             and ticket.reason not in NO_RATING):
         buttons = (tuple(Button(str(k), f"rate:{ticket.id}:{k}") for k in RATING_SCALE),)
@@ -128,17 +130,22 @@ async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, no
     return _s("ui.staff.closed", n=ticket.id)
 
 
-async def open_tickets(s: AsyncSession, within: Scope = EVERYTHING) -> Sequence[Ticket]:
-    stmt = (select(Ticket).where(Ticket.status.in_(OPEN))
-            .order_by(Ticket.priority.desc(), Ticket.created_at))
+async def open_tickets(s: AsyncSession, within: Scope = EVERYTHING,
+                       statuses: Sequence[str] | None = OPEN) -> Sequence[Ticket]:
+    """Tickets in these statuses (None: every ticket), the most urgent and oldest first."""
+    stmt = select(Ticket).order_by(Ticket.priority.desc(), Ticket.created_at)
+    if statuses is not None:
+        stmt = stmt.where(Ticket.status.in_(statuses))
     return (await s.scalars(scope.tickets(stmt, within))).all()
 
 
-async def queue_text(s: AsyncSession, now: datetime, within: Scope = EVERYTHING) -> str:
-    rows = await open_tickets(s, within)
+async def queue_text(s: AsyncSession, now: datetime, within: Scope = EVERYTHING,
+                     statuses: Sequence[str] | None = OPEN) -> str:
+    rows = await open_tickets(s, within, statuses)
+    queue = statuses is not None and set(statuses) == set(OPEN)
     if not rows:
-        return _s("ui.staff.queue_empty")
-    lines = [_s("ui.staff.queue_head", count=len(rows))]
+        return _s("ui.staff.queue_empty" if queue else "ui.staff.list_empty")
+    lines = [_s("ui.staff.queue_head" if queue else "ui.staff.list_head", count=len(rows))]
     for t in rows:
         overdue = t.sla_due_at is not None and t.sla_due_at < now
         hours = (now - t.created_at).total_seconds() / 3600
@@ -149,17 +156,50 @@ async def queue_text(s: AsyncSession, now: datetime, within: Scope = EVERYTHING)
     return "\n".join(lines)
 
 
-async def ticket_text(s: AsyncSession, number: int, within: Scope = EVERYTHING) -> str:
+async def ticket_text(s: AsyncSession, number: int, within: Scope = EVERYTHING,
+                      zone: str = "Asia/Shanghai") -> str:
+    """The ticket with its whole conversation: what the cadre, the assistant and staff said,
+    with times, from the first message the ticket shows until it was closed."""
     t = await ticket_or_fail(s, number, within)
     cadre = await s.get(Cadre, t.cadre_id)
     lines = [_s("ui.staff.ticket_head", n=t.id, reason=_reason(t.reason),
                 status=_s(f"ui.status.{t.status}"),
                 name=(cadre.name if cadre else None) or _s("ui.staff.unnamed"),
                 phone=(cadre.phone if cadre else None) or "-")]
-    lines += [f"{'问' if m['direction'] == 'in' else '答'}：{m['text']}" for m in t.transcript]
+    names = {f"staff:{m.user_id}": m.name for m in (await s.scalars(select(Staff))).all()}
+    local = ZoneInfo(zone)
+    for m in await _conversation_of(s, t):
+        who = (_s("ui.staff.who.cadre") if m.direction == "in" else
+               _s("ui.staff.who.staff", name=names.get(m.author or "", m.author or ""))
+               if (m.author or "").startswith(("staff:", "cli")) else
+               _s("ui.staff.who.assistant"))
+        at = m.created_at if m.created_at.tzinfo else m.created_at.replace(tzinfo=UTC)
+        lines.append(_s("ui.staff.transcript_line", at=f"{at.astimezone(local):%m-%d %H:%M}",
+                        who=who, text=m.text or f"[{m.kind}]"))
     if t.rating is not None:
         lines.append(_s("ui.staff.rated", rating=t.rating))
     return "\n".join(lines)
+
+
+async def _conversation_of(s: AsyncSession, t: Ticket) -> list[Message]:
+    """The cadre's messages from the first one the ticket recorded until it was closed."""
+    start = t.created_at
+    for entry in t.transcript or ():
+        with contextlib.suppress(KeyError, ValueError):
+            start = min(start, _aware(datetime.fromisoformat(entry["at"]), start))
+    stmt = select(Message).where(Message.cadre_id == t.cadre_id, Message.created_at >= start)
+    if t.closed_at is not None:
+        stmt = stmt.where(Message.created_at <= t.closed_at)
+    return list((await s.scalars(stmt.order_by(Message.created_at, Message.id))).all())
+
+
+def _aware(at: datetime, like: datetime) -> datetime:
+    """SQLite hands back naive UTC; compare like with like."""
+    if at.tzinfo is None and like.tzinfo is not None:
+        return at.replace(tzinfo=UTC)
+    if at.tzinfo is not None and like.tzinfo is None:
+        return at.astimezone(UTC).replace(tzinfo=None)
+    return at
 
 
 async def record_contact(s: AsyncSession, key: str, kind: str, note: str,
@@ -249,7 +289,7 @@ async def _command(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
     if msg.command == "queue":
         return [], [await queue_text(s, now, within)]
     if msg.command == "ticket":
-        return [], [await ticket_text(s, int(args.lstrip("#")), within)]
+        return [], [await ticket_text(s, int(args.lstrip("#")), within, settings.timezone)]
     if msg.command == "checkins":
         return [], [checkins.report_text(await checkins.report(s, now, settings, within))]
     if msg.command == "contacted":

@@ -38,9 +38,12 @@ def sla_due(priority: Priority, now: datetime, settings: Settings) -> datetime:
 async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Priority, *,
                         question: str, bot_answer: str, now: datetime, settings: Settings,
                         audio_path: str | None = None) -> tuple[Ticket, bool]:
-    """A new ticket, or the cadre's open one for the same reason (one thread, not a flood)."""
+    """A new ticket, or the cadre's open one for the same reason (one thread, not a flood). An
+    emergency joins the open one only while it is the same incident (`incident_hours`): "救护车
+    还没到" is the fall reported ten minutes ago, a fall next week is a new emergency."""
     existing = await repo.open_ticket(s, cadre.id, reason)
-    if existing is not None and priority != Priority.URGENT:
+    if existing is not None and (priority != Priority.URGENT or _same_incident(
+            existing, now, settings)):
         existing.transcript = await repo.recent_transcript(s, cadre.id)
         return existing, False
     if audio_path is None:  # a conversation that began with a voice note: staff hear it too
@@ -57,6 +60,13 @@ async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Pr
     await repo.audit(s, "system", "ticket.open", now, ticket_id=ticket.id, cadre_id=cadre.id,
                      detail=reason)
     return ticket, True
+
+
+def _same_incident(ticket: Ticket, now: datetime, settings: Settings) -> bool:
+    opened = ticket.created_at
+    if opened.tzinfo is None:  # SQLite: naive UTC
+        opened = opened.replace(tzinfo=now.tzinfo)
+    return now - opened <= timedelta(hours=settings.incident_hours)
 
 
 async def recent_recording(s: AsyncSession, cadre_id: int, since: datetime, *,
@@ -86,11 +96,15 @@ def cadre_notice(ticket: Ticket, settings: Settings, route: agencies.Route | Non
 
 
 def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str | None = None,
-               reopened: bool = False, reminder: bool = False) -> Reply:
-    """The ticket as staff see it in their group: #N, reason, who, question, what the bot said."""
+               reopened: bool = False, reminder: bool = False, update: str | None = None
+               ) -> Reply:
+    """The ticket as staff see it in their group: #N, reason, who, question, what the bot said.
+    `update`: a new message about the same incident, shown first."""
     kb = knowledge.load()
     prefix = kb.string("ui.staff.reopened") if reopened else (
         kb.string("ui.staff.reminder") if reminder else "")
+    if update is not None:
+        prefix = kb.string("ui.staff.update", text=_clip(update) or "-") + "\n"
     text = prefix + kb.string(
         "ui.staff.ticket", n=ticket.id,
         priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
@@ -102,7 +116,7 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
-    if audio_path is None and not (reopened or reminder):
+    if audio_path is None and not (reopened or reminder or update is not None):
         audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
     return Reply(staff_chat, text, buttons=buttons, ticket_id=ticket.id, to_staff=True,
                  voice_path=audio_path or None)

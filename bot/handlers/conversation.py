@@ -81,8 +81,12 @@ async def escalate(ctx: Ctx, turn: Turn, question: str) -> tuple[str, list[Reply
         question=question, bot_answer=turn.text, now=ctx.now, settings=ctx.settings)
     route = await ctx.route()  # the cadre's own agency
     notice = tickets.cadre_notice(ticket, ctx.settings, route) if escalation.hands_over else ""
-    posts = [tickets.staff_post(ticket, ctx.cadre, route.staff_chat)] \
-        if created and route.staff_chat else []
+    posts = []
+    if route.staff_chat and created:
+        posts.append(tickets.staff_post(ticket, ctx.cadre, route.staff_chat))
+    elif route.staff_chat and escalation.priority >= Priority.URGENT:
+        # more about an incident staff already have: each new message reaches them at once
+        posts.append(tickets.staff_post(ticket, ctx.cadre, route.staff_chat, update=question))
     return notice, posts
 
 

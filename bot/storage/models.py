@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -40,6 +41,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TicketStatus(StrEnum):
+    """open → claimed → answered → closed; a cadre answering reopens (bot/staff.py)."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    ANSWERED = "answered"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+ACTIVE_TICKET = (TicketStatus.OPEN, TicketStatus.CLAIMED, TicketStatus.REOPENED)  # in the queue
 
 
 class Base(DeclarativeBase):
@@ -161,6 +175,8 @@ class Message(Base):
     # inbound: how sure the understanding was, and what it weighed (intents.Understanding)
     confidence: Mapped[float | None] = mapped_column(Float)
     understanding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # outbound: "assistant", or the staff member who wrote it ("staff:<id>", "cli")
+    author: Mapped[str | None] = mapped_column(String(64))
     audio_path: Mapped[str | None] = mapped_column(String(255))
     processed_at: Mapped[datetime | None]  # inbound: replies decided and queued
     created_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from bot.dialogue import Memory, State
 from bot.messages import Incoming, Reply
 from bot.storage.models import (
+    ACTIVE_TICKET,
     Account,
     AuditEntry,
     Cadre,
@@ -252,7 +253,7 @@ async def staff_member(s: AsyncSession, user_id: int) -> Staff | None:
 
 async def open_ticket(s: AsyncSession, cadre_id: int, reason: str) -> Ticket | None:
     stmt = select(Ticket).where(Ticket.cadre_id == cadre_id, Ticket.reason == reason,
-                                Ticket.status.in_(("open", "claimed")))
+                                Ticket.status.in_(ACTIVE_TICKET))
     return (await s.scalars(stmt.order_by(Ticket.id.desc()).limit(1))).first()
 
 
