@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import staff
+from bot import outbox, staff
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
@@ -66,7 +66,36 @@ def cmd_staff(args: argparse.Namespace) -> int:
         rows = (await s.scalars(select(Staff).where(Staff.active).order_by(Staff.user_id))).all()
         return "\n".join(f"{m.user_id}\t{m.name}\t{m.role}" for m in rows) or "no staff yet"
 
-    return _run({"add": add, "remove": remove, "list": listing}[args.staff_command])
+    async def password(s: AsyncSession, settings: Settings, now: datetime) -> str:
+        from bot.web import auth
+
+        member = await s.get(Staff, args.user_id)
+        if member is None or not member.active:
+            raise staff.DeskError(f"no staff member {args.user_id}")
+        problem = auth.check_new(args.secret)
+        if problem:
+            raise staff.DeskError(f"the password needs at least {auth.MIN_LENGTH} characters")
+        await auth.set_password(s, member, args.secret, "cli", now)
+        return f"desk password set for staff {args.user_id} ({member.name})"
+
+    if args.staff_command == "password":
+        args.secret = _read_password()
+        if args.secret is None:
+            print("the two passwords differ")
+            return 1
+    return _run({"add": add, "remove": remove, "list": listing,
+                 "password": password}[args.staff_command])
+
+
+def _read_password() -> str | None:
+    """From stdin when it is not a terminal (one line), else asked twice without echo."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("desk password: ")
+    return first if getpass.getpass("again: ") == first else None
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:
@@ -78,10 +107,7 @@ def cmd_tickets(args: argparse.Namespace) -> int:
 
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
         out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings)
-        for target, message in out:
-            await repo.enqueue(s, message, target.transport, now)
-            await repo.record_outbound(s, message.meta.get("cadre_id"), target.transport,
-                                       message.text, now)
+        await outbox.put_all(s, out, now)  # the bot's path: the running bot delivers it
         return ack
 
     async def close(s: AsyncSession, settings: Settings, now: datetime) -> str:
@@ -101,6 +127,9 @@ def add_parsers(sub: Any) -> None:
     remove = staff_sub.add_parser("remove", help="take a staff member off the roster")
     remove.add_argument("user_id", type=int)
     staff_sub.add_parser("list", help="list active staff")
+    password = staff_sub.add_parser("password", help="set a staff member's web desk password "
+                                                     "(read from stdin when not a terminal)")
+    password.add_argument("user_id", type=int)
     staff_parser.set_defaults(func=cmd_staff)
 
     tickets_parser = sub.add_parser("tickets", help="the ticket desk")

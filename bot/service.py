@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
-from bot import checkins, staff, tickets
+from bot import checkins, outbox, staff, tickets
 from bot.dialogue import ALERT_STAFF, ONBOARDING, Context, State, Turn, step
-from bot.messages import Button, Incoming, Reply, fit
+from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Cadre, Message
@@ -51,6 +51,7 @@ class Outcome:
     replies: list[Reply]
     intent: str | None = None
     answer: str | None = None
+    confidence: float | None = None  # understanding's, kept for the desk's gaps inbox
 
 
 class ConversationService:
@@ -147,8 +148,7 @@ class ConversationService:
                 return []
             to_cadres, acks = await staff.handle(s, msg, member, now, self._settings,
                                                  self._staff_chat)
-            queued = [await self._enqueue(s, target.transport, reply, now)
-                      for target, reply in to_cadres]
+            queued = await outbox.put_all(s, to_cadres, now)
             queued += await self._queue(s, None, msg.transport,
                                         Outcome([Reply(msg.chat_id, a) for a in acks]), now)
             return [r for r in queued if r.meta.get("transport", msg.transport) == msg.transport]
@@ -156,17 +156,7 @@ class ConversationService:
     async def _enqueue(self, s: AsyncSession, transport: str, reply: Reply, now: datetime
                        ) -> Reply:
         """One reply into the outbox (and the transcript, when it goes to a cadre)."""
-        reply = replace(reply, text=fit(reply.text))  # a longer one Telegram would refuse
-        cadre_id = reply.meta.get("cadre_id")
-        message = None
-        if cadre_id is not None:
-            message = await repo.record_outbound(s, cadre_id, transport, reply.text, now)
-        delivery = await repo.enqueue(s, reply, transport, now,
-                                      message_id=message.id if message else None,
-                                      ticket_id=reply.meta.get("ticket_id"))
-        voice = reply.voice or _voice_bytes(reply.meta)  # e.g. a voice message for staff
-        return _with_delivery(replace(reply, voice=voice,
-                                      meta={**reply.meta, "transport": transport}), delivery.id)
+        return await outbox.put(s, transport, reply, now)
 
     async def _process(self, inbound_id: int, msg: Incoming, cadre_id: int | None
                        ) -> list[Reply]:
@@ -188,7 +178,7 @@ class ConversationService:
                     cadre = await s.get(Cadre, inbound.cadre_id)
             if cadre.voice_replies:
                 outcome = await self._spoken(outcome, msg.chat_id, now)
-            inbound.intent = outcome.intent
+            inbound.intent, inbound.confidence = outcome.intent, outcome.confidence
             inbound.processed_at = now
             return await self._queue(s, cadre, msg.transport, outcome, now)
 
@@ -288,7 +278,7 @@ class ConversationService:
             replies += extra
         elif msg.reply_to_message_id is not None:
             replies += await self._reopen(s, cadre, msg, now)
-        return Outcome(replies, turn.intent, turn.text)
+        return Outcome(replies, turn.intent, turn.text, u.confidence)
 
     async def _reopen(self, s: AsyncSession, cadre: Cadre, msg: Incoming, now: datetime
                       ) -> list[Reply]:
@@ -457,13 +447,16 @@ class ConversationService:
         """Replies still waiting to be sent (after a failure or a restart)."""
         async with self._sessions() as s:
             rows = await repo.due_deliveries(s, transport, self._clock(), limit)
-            return [Reply.from_payload(d.chat_id, d.payload, d.id, _voice_bytes(d.payload))
+            return [Reply.from_payload(d.chat_id, d.payload, d.id, outbox.voice_bytes(d.payload))
                     for d in rows]
 
     async def delivered(self, delivery_id: int, message_id: int | None) -> None:
         async with self._sessions.begin() as s:
             delivery = await repo.mark_sent(s, delivery_id, message_id)
-            if delivery is not None and delivery.ticket_id and message_id is not None:
+            # A staff-group post is the ticket's message, which staff reply to; a staff answer
+            # to the cadre carries the ticket too, but is in the cadre's chat (and transcript).
+            if delivery is not None and delivery.ticket_id and message_id is not None \
+                    and delivery.message_id is None:
                 await tickets.remember_staff_message(s, delivery.ticket_id, message_id,
                                                      delivery.payload)
 
@@ -493,10 +486,6 @@ def _without_nul(msg: Incoming) -> Incoming:
     return replace(msg, **fields) if fields else msg
 
 
-def _with_delivery(reply: Reply, delivery_id: int) -> Reply:
-    return replace(reply, delivery_id=delivery_id)
-
-
 def _is_voice_toggle(text: str) -> bool:
     return text.strip(" ,.!?，。！？") in knowledge.load().string("ui.words.voice").split()
 
@@ -505,11 +494,6 @@ def _choice(callback_data: str | None) -> str | None:
     if callback_data and callback_data.startswith("pick:"):
         return callback_data.removeprefix("pick:")
     return None
-
-
-def _voice_bytes(payload: dict[str, Any]) -> bytes | None:
-    path = payload.get("voice_path")
-    return Path(path).read_bytes() if path and Path(path).is_file() else None
 
 
 def _region_memory(now: datetime, settings: Settings):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -117,6 +118,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("transport", "update_id"),
         Index("ix_messages_cadre_at", "cadre_id", "created_at"),
+        Index("ix_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +130,8 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # enough to replay it
     intent: Mapped[str | None] = mapped_column(String(40))
+    # How sure understanding was of `intent` (inbound only): the desk's gaps inbox reads it.
+    confidence: Mapped[float | None] = mapped_column(Float)
     audio_path: Mapped[str | None] = mapped_column(String(255))
     processed_at: Mapped[datetime | None]  # inbound: replies decided and queued
     created_at: Mapped[datetime]
@@ -140,7 +144,9 @@ class Delivery(Base):
     """The outbox: every send to a chat, retried until Telegram accepts it."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_pending", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_deliveries_pending", "status", "next_attempt_at"),
+                      Index("ix_deliveries_ticket", "ticket_id"),
+                      Index("ix_deliveries_message", "message_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64))
@@ -167,6 +173,12 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(16), default="staff")  # staff | supervisor
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The web desk (bot/web): an argon2 hash, the lockout after failed logins, and a version
+    # that a password change bumps, which ends every session signed with the old one.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"Staff(user_id={self.user_id}, role={self.role!r}, active={self.active})"
@@ -176,7 +188,8 @@ class Ticket(Base):
     """An escalation to staff (DB31/T 1044 5.11.2, 7.2): recorded, answered, closed."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_open", "status", "priority"),)
+    __table_args__ = (Index("ix_tickets_open", "status", "priority"),
+                      Index("ix_tickets_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown to staff as #N
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
@@ -240,7 +253,8 @@ class CheckIn(Base):
     """One check-in ping and what came of it."""
 
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_cadre_status", "cadre_id", "status"),)
+    __table_args__ = (Index("ix_checkins_cadre_status", "cadre_id", "status"),
+                      Index("ix_checkins_sent_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
@@ -269,3 +283,21 @@ class Flag(Base):
 
     def __repr__(self) -> str:
         return f"Flag(cadre_id={self.cadre_id}, kind={self.kind!r})"
+
+
+class ReviewedExample(Base):
+    """A message the assistant could not answer well, given its intent by a staff member on the
+    desk's gaps page: training data for `junxiu train` (never a held-out example)."""
+
+    __tablename__ = "reviewed_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), unique=True)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(40))
+    reviewer_id: Mapped[int] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ReviewedExample(id={self.id}, intent={self.intent!r})"
