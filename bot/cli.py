@@ -183,6 +183,7 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
                       help="served over HTTPS (e.g. behind a TLS proxy): Secure cookies")
     desk.set_defaults(func=cmd_desk)
 
+    from bot.agencies.cli import add_parsers as add_agencies
     from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk
     from bot.roster import add_parsers as add_roster
@@ -192,6 +193,7 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
     add_checkin_parsers(sub)
     add_roster(sub)
     add_training(sub)
+    add_agencies(sub)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
     db_up = db.add_parser("upgrade", help="apply migrations (also done on every start)")

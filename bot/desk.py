@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,11 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import knowledge
 from bot import outbox, staff
+from bot.agencies import store as agency_store
+from bot.agencies.store import AgencyError
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
-from bot.storage.models import Staff
+from bot.storage.models import Agency, Staff
 
 
 async def _with_session(work: Callable[[AsyncSession, Settings, datetime], Awaitable[Any]]
@@ -36,35 +40,49 @@ async def _with_session(work: Callable[[AsyncSession, Settings, datetime], Await
 def _run(work: Callable[[AsyncSession, Settings, datetime], Awaitable[Any]]) -> int:
     try:
         message = asyncio.run(_with_session(work))
-    except staff.DeskError as exc:
-        print(exc)
+    except (staff.DeskError, AgencyError) as exc:
+        print(exc, file=sys.stderr)
         return 1
     if message:
         print(message)
     return 0
 
 
+def _t(name: str, /, **params: object) -> str:
+    return knowledge.load().string(f"staff.cli.{name}", **params)
+
+
 def cmd_staff(args: argparse.Namespace) -> int:
     async def add(s: AsyncSession, settings: Settings, now: datetime) -> str:
+        agency_key = getattr(args, "agency", None)
+        agency = await agency_store.agency_or_fail(s, agency_key) if agency_key else None
         member = await s.get(Staff, args.user_id)
         if member is None:
             member = Staff(user_id=args.user_id, name=args.name, role=args.role, created_at=now)
             s.add(member)
         member.name, member.role, member.active = args.name, args.role, True
-        await repo.audit(s, "cli", "staff.add", now, detail=f"{args.user_id} {args.role}")
-        return f"staff {args.user_id} ({args.name}, {args.role}) added"
+        member.agency_key = agency.key if agency is not None else None
+        await repo.audit(s, "cli", "staff.add", now,
+                         detail=f"{args.user_id} {args.role} {member.agency_key or '-'}")
+        return _t("added", id=args.user_id, name=args.name, role=_t(f"role.{args.role}"),
+                  agency=agency.name if agency is not None else _t("no_agency"))
 
     async def remove(s: AsyncSession, settings: Settings, now: datetime) -> str:
         member = await s.get(Staff, args.user_id)
         if member is None:
-            raise staff.DeskError(f"no staff member {args.user_id}")
+            raise staff.DeskError(_t("unknown", id=args.user_id))
         member.active = False  # kept for the audit trail, no longer allowed in
         await repo.audit(s, "cli", "staff.remove", now, detail=str(args.user_id))
-        return f"staff {args.user_id} removed"
+        return _t("removed", id=args.user_id)
 
     async def listing(s: AsyncSession, settings: Settings, now: datetime) -> str:
         rows = (await s.scalars(select(Staff).where(Staff.active).order_by(Staff.user_id))).all()
-        return "\n".join(f"{m.user_id}\t{m.name}\t{m.role}" for m in rows) or "no staff yet"
+        names = {a.key: a.name for a in (await s.scalars(select(Agency))).all()}
+        if not rows:
+            return _t("none")
+        return "\n".join(_t("line", id=m.user_id, name=m.name, role=_t(f"role.{m.role}"),
+                             agency=names.get(m.agency_key or "", _t("no_agency")))
+                         for m in rows)
 
     async def password(s: AsyncSession, settings: Settings, now: datetime) -> str:
         from bot.web import auth
@@ -124,6 +142,8 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("user_id", type=int, help="Telegram user id")
     add.add_argument("--name", required=True)
     add.add_argument("--role", choices=["staff", "supervisor"], default="staff")
+    add.add_argument("--agency", metavar="KEY",
+                     help="the agency whose cadres and tickets they see (a supervisor sees all)")
     remove = staff_sub.add_parser("remove", help="take a staff member off the roster")
     remove.add_argument("user_id", type=int)
     staff_sub.add_parser("list", help="list active staff")

@@ -751,10 +751,11 @@ async def _with_sessions(use: Any) -> Any:
 
 def cmd_cadres(args: argparse.Namespace) -> int:
     """`junxiu cadres import FILE | list [--all] | show KEY`."""
+    from bot.agencies.cli import cmd_cadres_move
     from bot.privacy import cmd_export, cmd_forget
 
     commands = {"import": cmd_cadres_import, "list": cmd_cadres_list, "show": cmd_cadres_show,
-                "export": cmd_export, "forget": cmd_forget}
+                "export": cmd_export, "forget": cmd_forget, "move": cmd_cadres_move}
     return commands[args.cadres_command](args)
 
 
@@ -776,4 +777,7 @@ def add_parsers(sub: Any) -> None:
     forget = cadres_sub.add_parser("forget", help="erase one cadre's personal data")
     forget.add_argument("id", type=int)
     forget.add_argument("--yes", action="store_true", help="do it (otherwise only say what)")
+    from bot.agencies.cli import add_move_parser
+
+    add_move_parser(cadres_sub)
     cadres.set_defaults(func=cmd_cadres)

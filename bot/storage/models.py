@@ -46,6 +46,27 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
+class Agency(Base):
+    """A 军休所 (or any office serving cadres): its own staff group, duty phone and cadres.
+
+    A deployment without agencies is one implicit agency: the settings' JUNXIU_STAFF_CHAT_ID
+    and JUNXIU_DUTY_PHONE, serving every cadre whose `agency_key` is None (bot/agencies.py).
+    """
+
+    __tablename__ = "agencies"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # short id used in the CLI
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # as rosters write it
+    # The region whose rules its cadres get unless their own record says otherwise.
+    region: Mapped[str] = mapped_column(String(20))
+    staff_chat: Mapped[str] = mapped_column(String(64))  # the Telegram staff group's chat id
+    duty_phone: Mapped[str | None] = mapped_column(String(32))  # told in emergencies
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Agency(key={self.key!r}, region={self.region!r})"
+
+
 class Cadre(Base):
     """A cadre: from the staff roster, or someone who wrote to the bot before being linked."""
 
@@ -53,11 +74,17 @@ class Cadre(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # matched on import
+    # A second number from the roster (a landline beside the mobile): shown, never matched.
+    other_phone: Mapped[str | None] = mapped_column(String(32))
+    # None: the implicit single agency of the settings (bot/agencies.py).
+    agency_key: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"), index=True)
     region: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str | None] = mapped_column(String(8))  # 离休 | 退休
     rank: Mapped[str | None] = mapped_column(String(8))  # 师级 | 团级 | …
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # "month" when the roster gave only a year and month (1941.3): the day is then the 1st.
+    birth_precision: Mapped[str | None] = mapped_column(String(8))
     lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
     merits: Mapped[list[str]] = mapped_column(JSON, default=list)
     merits_text: Mapped[str | None] = mapped_column(String(200))  # as the roster wrote it
@@ -70,6 +97,8 @@ class Cadre(Base):
     updated_at: Mapped[datetime]
 
     accounts: Mapped[list[Account]] = relationship(back_populates="cadre")
+    # Loaded with the cadre (one LEFT JOIN, no lazy load): every escalation needs its group.
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:  # no phone: reprs end up in logs
         return f"Cadre(id={self.id}, region={self.region!r}, on_roster={self.on_roster})"
@@ -171,6 +200,8 @@ class Staff(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16), default="staff")  # staff | supervisor
+    # Staff see their agency's cadres and tickets; a supervisor sees all (bot/scope.py).
+    agency_key: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     # The web desk (bot/web): an argon2 hash, the lockout after failed logins, and a version
@@ -181,7 +212,8 @@ class Staff(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
-        return f"Staff(user_id={self.user_id}, role={self.role!r}, active={self.active})"
+        return (f"Staff(user_id={self.user_id}, role={self.role!r}, "
+                f"agency_key={self.agency_key!r}, active={self.active})")
 
 
 class Ticket(Base):
@@ -189,10 +221,16 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (Index("ix_tickets_open", "status", "priority"),
-                      Index("ix_tickets_created_at", "created_at"))
+                      Index("ix_tickets_created_at", "created_at"),
+                      Index("ix_tickets_agency", "agency_key", "status"),
+                      Index("ix_tickets_staff_message", "staff_chat", "staff_message_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown to staff as #N
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    # The agency whose staff handle it (the cadre's when it was opened; moves with the cadre
+    # while open) and the group it was posted to: message ids are only unique per chat.
+    agency_key: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"))
+    staff_chat: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(40))
     priority: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="open")

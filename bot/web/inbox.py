@@ -72,10 +72,10 @@ async def tickets(s: AsyncSession, scope: Scope, filters: Filters, now: datetime
                    assignee.name)
             .join(Cadre, Cadre.id == Ticket.cadre_id)
             .outerjoin(assignee, assignee.user_id == Ticket.assignee_id))
-    stmt = scope.tickets(_filtered(stmt, filters))
+    stmt = scope.tickets(_filtered(stmt, filters), agency=filters.agency)
     count_stmt = scope.tickets(_filtered(
         select(func.count()).select_from(Ticket).join(Cadre, Cadre.id == Ticket.cadre_id),
-        filters))
+        filters), agency=filters.agency)
     total = int(await s.scalar(count_stmt) or 0)
     urgent_first = case((Ticket.priority >= int(Priority.URGENT), 0), else_=1)
     overdue_first = case((_overdue(now), 0), else_=1)

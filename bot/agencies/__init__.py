@@ -1,0 +1,7 @@
+"""Agencies (军休所): several on one assistant, each with its staff group, duty phone, region,
+cadres and staff. `routing` says where a cadre's matters go; `store` adds, lists and moves;
+`cli` is `junxiu agencies …` and `junxiu cadres move`. Who sees what is bot/scope.py."""
+
+from bot.agencies.routing import Directory, Route, default_route, load, route_of
+
+__all__ = ["Directory", "Route", "default_route", "load", "route_of"]
