@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,14 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import App, build_app
 from bot.settings import Settings
-from bot.storage.db import make_sessions
+from bot.storage.db import make_sessions, upgrade_sync
 from bot.storage.models import Staff
-from bot.web import create_app
-from bot.web.auth import hash_password
+from bot.web import auth, create_app
 from tests.bot.conftest import Chat
 from tests.helpers.clock import Clock
 
@@ -72,9 +73,25 @@ class DeskClient:
         return response
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head, copied for each test (migrating costs a second)."""
+    path = tmp_path_factory.mktemp("desk-template") / "desk.sqlite3"
+    upgrade_sync(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    shutil.copy(migrated_sqlite, tmp_path / "desk.sqlite3")
     return f"sqlite+aiosqlite:///{tmp_path}/desk.sqlite3"
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its lowest cost: the tests sign in hundreds of times."""
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                        parallelism=1))
 
 
 @pytest.fixture
@@ -116,7 +133,7 @@ async def add_staff(sessions: async_sessionmaker[AsyncSession], user_id: int = S
                     **fields: Any) -> None:
     async with sessions.begin() as s:
         s.add(Staff(user_id=user_id, name=name, role=role, created_at=datetime.now(UTC),
-                    password_hash=hash_password(password) if password else None, **fields))
+                    password_hash=auth.hash_password(password) if password else None, **fields))
 
 
 @pytest.fixture
