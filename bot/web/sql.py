@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, cast, func, literal_column
+from sqlalchemy import Float, Integer, cast, func, literal_column
 from sqlalchemy.sql import ColumnElement
 
 
@@ -15,6 +15,21 @@ def seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[flo
     if dialect == "sqlite":
         return (func.julianday(later) - func.julianday(earlier)) * 86400.0
     return cast(func.extract("epoch", later - earlier), Float)
+
+
+def scanned(dialect: str, column: Any) -> Any:
+    """`column` for a range filter that should not use its index: a report over most of a
+    table reads it faster in order than through the index row by row (SQLite picks the index
+    for any range; its unary plus turns that off). PostgreSQL's planner decides for itself."""
+    if dialect != "sqlite":
+        return column
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+
+
+def minutes_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
+    """Whole minutes from `earlier` to `later` (floored), for a histogram."""
+    return cast(func.floor(seconds_between(dialect, later, earlier) / 60), Integer) \
+        if dialect != "sqlite" else cast(seconds_between(dialect, later, earlier) / 60, Integer)
 
 
 def local_day(dialect: str, column: Any, zone: ZoneInfo) -> ColumnElement[str]:

@@ -199,7 +199,7 @@ def _reply_in_browser(driver, base: str) -> dict[str, object]:
 
 async def test_a_staff_member_answers_a_telegram_ticket_from_the_browser(
         stack: tuple[BotRunner, str], fake_api: FakeBotAPI, browser) -> None:
-    runner, base = stack
+    _, base = stack
     fake_api.push_text(CADRE, COMPLAINT)
     await fake_api.wait_for("sendMessage", lambda c: c.ok and c.params["chat_id"] == STAFF_CHAT)
     before = len(sends_to(fake_api, CADRE))

@@ -125,14 +125,15 @@ def test_reviewed_examples_train_but_are_never_held_out(monkeypatch: pytest.Monk
     from intents.examples import Example
 
     written = [Example(t, i) for t, i in (
-        ("我能参加荣誉疗养吗", "sanatorium.eligibility"), ("疗养有什么条件", "sanatorium.eligibility"),
+        ("我能参加荣誉疗养吗", "sanatorium.eligibility"),
+        ("疗养有什么条件", "sanatorium.eligibility"),
         ("荣誉疗养谁能去", "sanatorium.eligibility"), ("我要投诉你们", "complaint"),
         ("投诉工作人员态度差", "complaint"), ("我要投诉", "complaint"),
         ("老伴摔倒了起不来", "emergency"), ("胸口疼喘不上气", "emergency"),
         ("快来人啊他晕倒了", "emergency"), ("我父亲昨晚去世了", "bereavement.news"),
         ("老伴走了", "bereavement.news"), ("家里老人去世了", "bereavement.news"),
         ("今天天气怎么样", "out_of_scope"), ("股票会涨吗", "out_of_scope"),
-        ("红烧肉怎么做", "out_of_scope")) for _ in range(1)]
+        ("红烧肉怎么做", "out_of_scope"))]
     seen_by_cv: list[str] = []
     fitted_on: list[str] = []
     real_cv, real_fit = training.cross_validate, training.fit

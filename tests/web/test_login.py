@@ -170,10 +170,10 @@ async def test_cookies_are_secure_when_served_over_https(bot_app, desk_settings,
     from tests.web.conftest import DeskClient
 
     app = create_app(desk_settings, clock=clock, https=True, migrate=False)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="https://desk.test") as http:
-            response = await DeskClient(http).login()
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="https://desk.test") as http):
+        response = await DeskClient(http).login()
     cookie = next(h for h in response.headers.get_list("set-cookie")
                   if h.startswith("junxiu_desk="))
     assert "Secure" in cookie and "HttpOnly" in cookie

@@ -85,7 +85,8 @@ async def test_the_figures_of_a_period(desk: DeskClient, sessions) -> None:
     assert (f.rated, f.positive, f.asked) == (3, 2, 4)  # 4 and 5 are positive
     assert f.csat == pytest.approx(2 / 3) and f.csat_response_rate == pytest.approx(3 / 4)
     assert f.reasons == [("complaint", 2), ("human_agent", 2)]
-    assert (f.conversations, f.with_staff) == (2, 1) and f.without_staff == 0.5
+    # 3 messages in, 4 tickets: none answered without staff (never below zero)
+    assert (f.inbound, f.answered_alone, f.without_staff) == (3, 0, 0.0)
     assert f.intents == [("medical.subsidy", 2), ("complaint", 1)]
     assert (f.checkins_sent, f.checkins_answered) == (2, 1)
 
@@ -132,3 +133,13 @@ async def test_the_csv_export_matches(desk: DeskClient, sessions) -> None:
     response = await desk.get("/reports/tickets.csv")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].split(",") == list(HEADERS) and len(lines) == 5
+
+
+def test_buckets_and_median_come_from_a_histogram_by_minute() -> None:
+    from bot.web.reports import durations
+
+    d = durations({10: 1, 90: 2, 600: 1})  # 10, 90, 90, 600 minutes
+    assert d.count == 4 and d.median_minutes == 90
+    assert dict(d.buckets) == {"0-1h": 1, "1-4h": 2, "4-8h": 0, "8-24h": 1, "24h+": 0}
+    assert durations({10: 1, 30: 1}).median_minutes == 20
+    assert durations({}).median_minutes is None

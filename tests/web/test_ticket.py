@@ -3,9 +3,9 @@ reopen, canned replies, and a reply Telegram refused (403) marked on the page.""
 
 from __future__ import annotations
 
-import knowledge
 from sqlalchemy import select
 
+import knowledge
 from bot.storage.models import AuditEntry, Delivery, Message, Ticket
 from tests.web.conftest import STAFF_ID, DeskClient
 from tests.web.test_inbox import COMPLAINT, EMERGENCY, name_cadre
@@ -37,7 +37,7 @@ async def test_a_reply_goes_into_the_bots_outbox_for_the_cadre(
     assert response.status_code == 303 and response.headers["location"].startswith("/tickets/1")
     sent = (await deliveries_to(sessions, chat.user))[before:]
     relayed = knowledge.load().string("ui.staff_reply", text=ANSWER)
-    assert [d.payload["text"] for d in sent][0] == relayed
+    assert sent[0].payload["text"] == relayed
     assert all(d.status == "pending" and d.transport == "console" for d in sent)
     assert sent[0].ticket_id == 1 and sent[0].message_id is not None
     async with sessions() as s:
