@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
+from bot import agencies, scope
 from bot.messages import Button, Reply
+from bot.scope import EVERYTHING, Scope
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, CheckIn, Delivery, Flag, Message
@@ -193,7 +195,6 @@ async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult
     A few statements whatever the roster size: the roster is read as columns, only the cadres
     acted on are loaded, and new check-ins and outbox rows are each written in one flush."""
     result = TickResult()
-    staff_chat = str(settings.staff_chat_id) if settings.staff_chat_id is not None else None
     todo = [(state, step) for state in await load_states(s)
             for step in plan(state, now, settings)]
     if not todo:
@@ -207,10 +208,13 @@ async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult
              for _, step in todo if step.action == Action.PING}
     s.add_all(pings.values())
     await s.flush()  # their ids go in the buttons
+    directory = await agencies.load(s, settings)  # alerts go to each cadre's own agency
     replies: list[Reply] = []
     for state, step in todo:
         result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
-        replies += await _apply(s, step, cadres[step.cadre_id], chats.get(step.cadre_id),
+        cadre = cadres[step.cadre_id]
+        staff_chat = directory.route(cadre.agency_key, cadre.region).staff_chat
+        replies += await _apply(s, step, cadre, chats.get(step.cadre_id),
                                 pings.get(step.cadre_id), state, now, staff_chat)
     # Into the outbox as repo.enqueue does, in one flush for the whole pass.
     outbox = [Delivery(chat_id=r.chat_id, transport=TELEGRAM, payload=r.payload(),
@@ -309,12 +313,17 @@ class ReportRow:
     days: int
 
 
-async def report(s: AsyncSession, now: datetime, settings: Settings) -> list[ReportRow]:
-    """Who needs attention: due, overdue, unreachable, 5-month warnings, 6-month flags."""
-    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.on_roster))).all()}
+async def report(s: AsyncSession, now: datetime, settings: Settings,
+                 within: Scope = EVERYTHING) -> list[ReportRow]:
+    """Who needs attention: due, overdue, unreachable, 5-month warnings, 6-month flags, among
+    the cadres `within` may see."""
+    cadres = {c.id: c for c in (await s.scalars(
+        scope.cadres(select(Cadre).where(Cadre.on_roster), within))).all()}
     rows: list[ReportRow] = []
     for state in await load_states(s):
-        cadre = cadres[state.cadre_id]
+        cadre = cadres.get(state.cadre_id)
+        if cadre is None:
+            continue  # another agency's
         days = (now - state.since).days
         categories = []
         if now >= add_months(state.since, settings.pause_months):

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot import outbox, staff
+from bot import outbox, scope, staff
 from bot.agencies import store as agency_store
 from bot.agencies.store import AgencyError
+from bot.scope import Scope
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.db import make_engine, make_sessions, upgrade
@@ -116,23 +117,43 @@ def _read_password() -> str | None:
     return first if getpass.getpass("again: ") == first else None
 
 
+async def cli_scope(s: AsyncSession, args: argparse.Namespace) -> Scope:
+    """`--agency KEY`: that agency's matters only; without it the server's whole view."""
+    key = getattr(args, "agency", None)
+    if key is None:
+        return scope.EVERYTHING
+    return scope.of_agency((await agency_store.agency_or_fail(s, key)).key)
+
+
 def cmd_tickets(args: argparse.Namespace) -> int:
     async def listing(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.queue_text(s, now)
+        return await staff.queue_text(s, now, await cli_scope(s, args))
 
     async def show(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.ticket_text(s, args.number)
+        return await staff.ticket_text(s, args.number, await cli_scope(s, args))
 
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings)
+        out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings,
+                                     await cli_scope(s, args))
         await outbox.put_all(s, out, now)  # the bot's path: the running bot delivers it
         return ack
 
     async def close(s: AsyncSession, settings: Settings, now: datetime) -> str:
-        return await staff.close(s, args.number, " ".join(args.note), None, now)
+        return await staff.close(s, args.number, " ".join(args.note), None, now,
+                                 await cli_scope(s, args))
 
     return _run({"list": listing, "show": show, "reply": reply,
                  "close": close}[args.tickets_command])
+
+
+def _agency_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--agency", metavar="KEY",
+                        help="only this agency's cadres and tickets (default: all)")
+    return parent
+
+
+AGENCY_OPTION = _agency_option()
 
 
 def add_parsers(sub: Any) -> None:
@@ -154,13 +175,15 @@ def add_parsers(sub: Any) -> None:
 
     tickets_parser = sub.add_parser("tickets", help="the ticket desk")
     tickets_sub = tickets_parser.add_subparsers(dest="tickets_command", required=True)
-    tickets_sub.add_parser("list", help="open tickets by priority and age")
-    show = tickets_sub.add_parser("show", help="one ticket with its transcript")
+    one = AGENCY_OPTION
+    tickets_sub.add_parser("list", help="open tickets by priority and age", parents=[one])
+    show = tickets_sub.add_parser("show", help="one ticket with its transcript", parents=[one])
     show.add_argument("number", type=int)
-    reply = tickets_sub.add_parser("reply", help="answer the cadre (':key' for a saved reply)")
+    reply = tickets_sub.add_parser("reply", help="answer the cadre (':key' for a saved reply)",
+                                   parents=[one])
     reply.add_argument("number", type=int)
     reply.add_argument("text", nargs="+")
-    close = tickets_sub.add_parser("close", help="close a ticket")
+    close = tickets_sub.add_parser("close", help="close a ticket", parents=[one])
     close.add_argument("number", type=int)
     close.add_argument("note", nargs="*")
     tickets_parser.set_defaults(func=cmd_tickets)
@@ -172,7 +195,7 @@ def cmd_checkins(args: argparse.Namespace) -> int:
 
     if args.checkins_command == "report":
         async def build(s: AsyncSession, settings: Settings, now: datetime) -> str:
-            rows = await checkins.report(s, args.now or now, settings)
+            rows = await checkins.report(s, args.now or now, settings, await cli_scope(s, args))
             return checkins.report_csv(rows) if args.format == "csv" else \
                 checkins.report_text(rows)
 
@@ -232,7 +255,8 @@ def add_checkin_parsers(sub: Any) -> None:
     checkins_sub = checkins.add_subparsers(dest="checkins_command", required=True)
     tick = checkins_sub.add_parser("tick", help="one pass: send what is due, raise alerts")
     tick.add_argument("--now", type=_iso_datetime, help="ISO time (default: now)")
-    report = checkins_sub.add_parser("report", help="due, overdue, unreachable, 5/6 months")
+    report = checkins_sub.add_parser("report", help="due, overdue, unreachable, 5/6 months",
+                                     parents=[AGENCY_OPTION])
     report.add_argument("--format", choices=["text", "csv"], default="text")
     report.add_argument("--now", type=_iso_datetime)
     checkins.set_defaults(func=cmd_checkins)

@@ -15,9 +15,28 @@ _PHONE = re.compile(r"(?:(?<!\d)|(?<=\\u[0-9a-fA-F]{4}))(?:\+?86[- ]?)?1[3-9]\d(
                     r"(?!\d)")
 
 
+# Landlines with their area code (0631-5201234, (021)62345678, 06315201234) and 身份证号
+# (18 characters, or the old 15 digits).
+_LANDLINE = re.compile(r"(?<![\dA-Za-z_])[(（]?0\d{2,3}[)）]?[- ]?\d{7,8}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|\d{15})(?![\dXx])")
+
+
+def mask_phone(number: str) -> str:
+    """The one rule for every kind of number, mobile or landline: the first three digits and
+    the last four, the rest as ****; a short local number keeps only its last four."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) < 5:
+        return "****"
+    return (digits[:3] if len(digits) >= 10 else "") + "****" + digits[-4:]
+
+
 def mask(text: str) -> str:
+    """Tokens, phone numbers of every kind and ID numbers masked in free text."""
     text = _TOKEN.sub("<token>", text)
-    return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+    text = _ID_NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 7)
+                          + m.group(0)[-4:], text)
+    text = _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-4:], text)
+    return _LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 class MaskingFilter(logging.Filter):

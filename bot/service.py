@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import knowledge
-from bot import checkins, outbox, staff, tickets
+from bot import agencies, checkins, outbox, staff, tickets
 from bot.dialogue import ALERT_STAFF, ONBOARDING, Context, State, Turn, step
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Settings
@@ -38,7 +38,8 @@ TRANSPORT_TELEGRAM = "telegram"  # the staff group lives on Telegram
 
 
 def profile_of(cadre: Cadre) -> CadreProfile:
-    return CadreProfile(region=cadre.region or "national", status=cadre.status,
+    region = cadre.region or agencies.default_region(cadre) or "national"
+    return CadreProfile(region=region, status=cadre.status,
                         rank=cadre.rank, birth_date=cadre.birth_date,
                         merits=frozenset(cadre.merits or ()),
                         lives_alone=cadre.lives_alone, name=cadre.name)
@@ -79,7 +80,7 @@ class ConversationService:
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Store, then process one inbound message; returns the replies to send now."""
         msg = _without_nul(msg)
-        if msg.chat_type != "private" and msg.chat_id != self._staff_chat:
+        if msg.chat_type != "private" and not await self._is_staff_chat(msg.chat_id):
             # A group the bot was added to: not a conversation with a cadre, and no place for
             # staff commands either (a /ticket there would show a cadre's phone to the group).
             return []
@@ -122,8 +123,15 @@ class ConversationService:
             replies += await self._process(inbound_id, msg, cadre_id)
         return replies
 
+    async def _is_staff_chat(self, chat_id: str) -> bool:
+        """The settings' staff group or any agency's (groups only: a cadre's chat never is)."""
+        if chat_id == self._staff_chat:
+            return True
+        async with self._sessions() as s:
+            return (await agencies.load(s, self._settings)).is_staff_chat(chat_id)
+
     def _for_staff(self, msg: Incoming) -> bool:
-        if self._staff_chat is not None and msg.chat_id == self._staff_chat:
+        if msg.chat_type != "private":  # only staff groups get this far (handle)
             return True
         data = msg.callback_data or ""
         return msg.command in staff.COMMANDS or data.startswith(("claim:", "close:"))
@@ -208,7 +216,8 @@ class ConversationService:
                      outcome: Outcome, now: datetime) -> list[Reply]:
         queued: list[Reply] = []
         for reply in outcome.replies:
-            if reply.chat_id == self._staff_chat:  # the staff group is on Telegram
+            if reply.meta.get("to_staff") or reply.chat_id == self._staff_chat:
+                # The staff group is on Telegram, whatever the cadre's transport.
                 queued.append(await self._enqueue(s, TRANSPORT_TELEGRAM, reply, now))
                 continue
             if cadre is not None:
@@ -291,26 +300,25 @@ class ConversationService:
         ticket.transcript = await repo.recent_transcript(s, cadre.id)
         await repo.audit(s, "system", "ticket.reopen", now, ticket_id=ticket.id,
                          cadre_id=cadre.id)
-        if not self._staff_chat:
-            return []
-        return [tickets.staff_post(ticket, cadre, self._staff_chat, reopened=True)]
+        chat = await agencies.staff_chat_for(s, self._settings, cadre)
+        return [tickets.staff_post(ticket, cadre, chat, reopened=True)] if chat else []
 
     # -- staff alerts on a timer ---------------------------------------------------------
 
     async def tick_escalations(self) -> list[Reply]:
         """Re-alert unclaimed emergencies and overdue tickets. State is in the database, so a
         restart neither loses nor repeats an alert."""
-        if not self._staff_chat:
-            return []
         now = self._clock()
         realert = timedelta(minutes=self._settings.emergency_realert_minutes)
         async with self._sessions.begin() as s:
             due = await tickets.needing_alert(s, now, realert)
             replies = await self._unanswered_offers(s, now)
             for ticket, cadre in due:
+                chat = await agencies.staff_chat_for(s, self._settings, cadre)
+                if chat is None:
+                    continue  # no group to remind: it stays in the queue
                 ticket.last_alert_at = now
-                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat,
-                                                  reminder=True))
+                replies.append(tickets.staff_post(ticket, cadre, chat, reminder=True))
                 await repo.audit(s, "system", "ticket.remind", now, ticket_id=ticket.id)
             return [await self._enqueue(s, TRANSPORT_TELEGRAM, r, now) for r in replies]
 
@@ -326,8 +334,9 @@ class ConversationService:
                 now=now, settings=self._settings)
             await repo.save_memory(s, cadre.id, replace(memory, state=State.IDLE,
                                                         pending_slot=None), now, None)
-            if created and self._staff_chat:
-                posts.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+            chat = await agencies.staff_chat_for(s, self._settings, cadre)
+            if created and chat:
+                posts.append(tickets.staff_post(ticket, cadre, chat))
         return posts
 
     async def _checkin_answer(self, s: AsyncSession, cadre: Cadre, msg: Incoming,
@@ -338,8 +347,9 @@ class ConversationService:
             ticket, created = await tickets.open_or_touch(
                 s, cadre, "checkin.call", Priority.NORMAL, question=text, bot_answer=text,
                 now=now, settings=self._settings)
-            if created and self._staff_chat:
-                replies.append(tickets.staff_post(ticket, cadre, self._staff_chat))
+            chat = await agencies.staff_chat_for(s, self._settings, cadre)
+            if created and chat:
+                replies.append(tickets.staff_post(ticket, cadre, chat))
         return Outcome(replies, "checkin.reply")
 
     async def tick_checkins(self) -> checkins.TickResult:
@@ -374,9 +384,11 @@ class ConversationService:
         ticket, created = await tickets.open_or_touch(
             s, cadre, escalation.reason, Priority(escalation.priority),
             question=question, bot_answer=turn.text, now=now, settings=self._settings)
-        notice = tickets.cadre_notice(ticket, self._settings) if escalation.hands_over else ""
-        posts = [tickets.staff_post(ticket, cadre, self._staff_chat)] \
-            if created and self._staff_chat else []
+        route = await agencies.route_for(s, self._settings, cadre)  # the cadre's own agency
+        notice = tickets.cadre_notice(ticket, self._settings, route) \
+            if escalation.hands_over else ""
+        posts = [tickets.staff_post(ticket, cadre, route.staff_chat)] \
+            if created and route.staff_chat else []
         return notice, posts
 
     async def _start(self, s: AsyncSession, cadre: Cadre, msg: Incoming) -> Outcome:
@@ -394,7 +406,7 @@ class ConversationService:
                 replies.append(Reply(msg.chat_id, kb.string("ui.invite_unknown")))
         replies.append(self._menu_reply(msg.chat_id, kb.string("ui.welcome"),
                                         ask_contact=not cadre.on_roster))
-        if cadre.region is None:
+        if cadre.region is None and agencies.default_region(cadre) is None:
             memory = _region_memory(self._clock(), self._settings)
             replies.append(Reply(msg.chat_id, memory.prompt or "", buttons=tuple(
                 (Button(label, f"pick:{value}"),)
@@ -470,8 +482,8 @@ class ConversationService:
             if permanent and cadre_id is not None:
                 # Blocked, or never pressed Start: staff must phone instead.
                 cadre = await s.get(Cadre, cadre_id)
-                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now,
-                                                        self._staff_chat)
+                chat = await agencies.staff_chat_for(s, self._settings, cadre) if cadre else None
+                alert = await checkins.mark_unreachable(s, cadre, delivery.payload, now, chat)
                 for reply in alert:
                     await repo.enqueue(s, reply, TRANSPORT_TELEGRAM, now)
 

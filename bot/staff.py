@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot import checkins, tickets
+from bot import agencies, checkins, scope, tickets
 from bot.messages import Button, Incoming, Reply
+from bot.scope import EVERYTHING, Scope
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Staff, Ticket
@@ -54,9 +55,10 @@ async def target_of(s: AsyncSession, cadre_id: int) -> Target | None:
     return Target(account.transport, account.chat_id) if account else None
 
 
-async def ticket_or_fail(s: AsyncSession, number: int) -> Ticket:
+async def ticket_or_fail(s: AsyncSession, number: int, within: Scope = EVERYTHING) -> Ticket:
+    """The ticket #number, if `within` may see it: another agency's is "no such ticket"."""
     ticket = await s.get(Ticket, number) if repo.as_id(number) else None
-    if ticket is None:
+    if ticket is None or not within.sees_ticket(ticket):
         raise DeskError(_s("ui.staff.no_ticket", n=number))
     return ticket
 
@@ -68,9 +70,10 @@ def canned_replies() -> dict[str, str]:
 
 
 async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, now: datetime,
-                settings: Settings) -> tuple[list[tuple[Target, Reply]], str]:
+                settings: Settings, within: Scope | None = None
+                ) -> tuple[list[tuple[Target, Reply]], str]:
     """Relay a staff answer to the cadre, ask once for a rating, mark the ticket answered."""
-    ticket = await ticket_or_fail(s, number)
+    ticket = await ticket_or_fail(s, number, scope.of(actor) if within is None else within)
     if text.startswith(":"):
         key = text[1:].strip()
         text = canned_replies().get(key) or ""
@@ -103,8 +106,9 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
     return out, _s("ui.staff.replied", n=ticket.id)
 
 
-async def claim(s: AsyncSession, number: int, actor: Staff | None, now: datetime) -> str:
-    ticket = await ticket_or_fail(s, number)
+async def claim(s: AsyncSession, number: int, actor: Staff | None, now: datetime,
+                within: Scope | None = None) -> str:
+    ticket = await ticket_or_fail(s, number, scope.of(actor) if within is None else within)
     if ticket.status == "closed":
         raise DeskError(_s("ui.staff.already_closed", n=number))
     if actor is not None:
@@ -116,9 +120,9 @@ async def claim(s: AsyncSession, number: int, actor: Staff | None, now: datetime
     return _s("ui.staff.claimed", n=ticket.id, name=actor.name if actor else "")
 
 
-async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, now: datetime
-                ) -> str:
-    ticket = await ticket_or_fail(s, number)
+async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, now: datetime,
+                within: Scope | None = None) -> str:
+    ticket = await ticket_or_fail(s, number, scope.of(actor) if within is None else within)
     ticket.status = "closed"
     ticket.closed_at = now
     await repo.audit(s, _actor(actor), "ticket.close", now, ticket_id=ticket.id,
@@ -126,9 +130,10 @@ async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, no
     return _s("ui.staff.closed", n=ticket.id)
 
 
-async def reopen(s: AsyncSession, number: int, actor: Staff | None, now: datetime) -> str:
+async def reopen(s: AsyncSession, number: int, actor: Staff | None, now: datetime,
+                 within: Scope | None = None) -> str:
     """Back into the queue: the cadre's matter was not settled after all."""
-    ticket = await ticket_or_fail(s, number)
+    ticket = await ticket_or_fail(s, number, scope.of(actor) if within is None else within)
     ticket.status = "reopened"
     ticket.closed_at = None
     await repo.audit(s, _actor(actor), "ticket.reopen", now, ticket_id=ticket.id,
@@ -136,14 +141,14 @@ async def reopen(s: AsyncSession, number: int, actor: Staff | None, now: datetim
     return _s("ui.staff.reopened_by", n=ticket.id)
 
 
-async def open_tickets(s: AsyncSession) -> Sequence[Ticket]:
+async def open_tickets(s: AsyncSession, within: Scope = EVERYTHING) -> Sequence[Ticket]:
     stmt = (select(Ticket).where(Ticket.status.in_(OPEN))
             .order_by(Ticket.priority.desc(), Ticket.created_at))
-    return (await s.scalars(stmt)).all()
+    return (await s.scalars(scope.tickets(stmt, within))).all()
 
 
-async def queue_text(s: AsyncSession, now: datetime) -> str:
-    rows = await open_tickets(s)
+async def queue_text(s: AsyncSession, now: datetime, within: Scope = EVERYTHING) -> str:
+    rows = await open_tickets(s, within)
     if not rows:
         return _s("ui.staff.queue_empty")
     lines = [_s("ui.staff.queue_head", count=len(rows))]
@@ -157,8 +162,8 @@ async def queue_text(s: AsyncSession, now: datetime) -> str:
     return "\n".join(lines)
 
 
-async def ticket_text(s: AsyncSession, number: int) -> str:
-    t = await ticket_or_fail(s, number)
+async def ticket_text(s: AsyncSession, number: int, within: Scope = EVERYTHING) -> str:
+    t = await ticket_or_fail(s, number, within)
     cadre = await s.get(Cadre, t.cadre_id)
     lines = [_s("ui.staff.ticket_head", n=t.id, reason=_reason(t.reason),
                 status=_s(f"ui.status.{t.status}"),
@@ -172,11 +177,14 @@ async def ticket_text(s: AsyncSession, number: int) -> str:
 
 async def record_contact(s: AsyncSession, key: str, kind: str, note: str,
                          actor: Staff | None, now: datetime,
-                         record: dict | None = None) -> str:
+                         record: dict | None = None, within: Scope | None = None) -> str:
     """A call or visit staff made: counts for the monthly duty and the six-month rule."""
     if not key or kind not in CONTACT_KINDS:
         raise DeskError(_s("staff.checkin.contacted.usage"))
     cadre = await repo.find_cadre(s, key)
+    if cadre is not None and not (scope.of(actor) if within is None else within
+                                  ).sees_cadre(cadre):
+        cadre = None  # another agency's cadre: not found, as far as this staff member knows
     if cadre is None:
         raise DeskError(_s("staff.checkin.no_cadre", key=key))
     await repo.record_contact(s, cadre, CONTACT_KINDS[kind], now,
@@ -199,21 +207,25 @@ async def handle(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
                  ) -> tuple[list[tuple[Target, Reply]], list[str]]:
     """A staff member's command, button or reply-to-ticket. Returns messages to cadres and
     the texts to answer the staff member with (in the chat they wrote from)."""
+    within = await chat_scope(s, msg, staff, settings)
     try:
         if msg.callback_data:
             action, _, number = msg.callback_data.partition(":")
             if action == "claim":
-                return [], [await claim(s, int(number), staff, now)]
+                return [], [await claim(s, int(number), staff, now, within)]
             if action == "close":
-                return [], [await close(s, int(number), "", staff, now)]
+                return [], [await close(s, int(number), "", staff, now, within)]
             return [], []
         if msg.kind == "command":
-            return await _command(s, msg, staff, now, settings)
+            return await _command(s, msg, staff, now, settings, within)
         if msg.reply_to_message_id is not None and msg.text:
+            # Message ids are per chat: the post replied to is the one in this group.
             ticket = (await s.scalars(select(Ticket).where(
-                Ticket.staff_message_id == msg.reply_to_message_id))).first()
+                Ticket.staff_message_id == msg.reply_to_message_id,
+                or_(Ticket.staff_chat == msg.chat_id, Ticket.staff_chat.is_(None)))
+                .order_by(Ticket.staff_chat.is_(None)))).first()
             if ticket is not None:
-                out, ack = await reply(s, ticket.id, msg.text, staff, now, settings)
+                out, ack = await reply(s, ticket.id, msg.text, staff, now, settings, within)
                 return out, [ack]
         return [], []  # ordinary talk among staff: not for the bot
     except DeskError as exc:
@@ -222,28 +234,41 @@ async def handle(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
         return [], [_s("ui.staff.usage")]
 
 
+async def chat_scope(s: AsyncSession, msg: Incoming, staff: Staff, settings: Settings
+                     ) -> Scope:
+    """The member's scope, narrowed in an agency's group to that agency (all its members
+    read the answer)."""
+    if msg.chat_type == "private":
+        return scope.of(staff)
+    directory = await agencies.load(s, settings)
+    return scope.in_group(staff, [r.agency_key for r in directory.agencies
+                                  if r.staff_chat == msg.chat_id])
+
+
 async def _command(s: AsyncSession, msg: Incoming, staff: Staff, now: datetime,
-                   settings: Settings) -> tuple[list[tuple[Target, Reply]], list[str]]:
+                   settings: Settings, within: Scope
+                   ) -> tuple[list[tuple[Target, Reply]], list[str]]:
     args = msg.command_args.strip()
     if msg.command == "reply":
         number, _, text = args.partition(" ")
-        out, ack = await reply(s, int(number.lstrip("#")), text, staff, now, settings)
+        out, ack = await reply(s, int(number.lstrip("#")), text, staff, now, settings, within)
         return out, [ack]
     if msg.command == "claim":
-        return [], [await claim(s, int(args.lstrip("#")), staff, now)]
+        return [], [await claim(s, int(args.lstrip("#")), staff, now, within)]
     if msg.command == "close":
         number, _, note = args.partition(" ")
-        return [], [await close(s, int(number.lstrip("#")), note.strip(), staff, now)]
+        return [], [await close(s, int(number.lstrip("#")), note.strip(), staff, now, within)]
     if msg.command == "queue":
-        return [], [await queue_text(s, now)]
+        return [], [await queue_text(s, now, within)]
     if msg.command == "ticket":
-        return [], [await ticket_text(s, int(args.lstrip("#")))]
+        return [], [await ticket_text(s, int(args.lstrip("#")), within)]
     if msg.command == "checkins":
-        return [], [checkins.report_text(await checkins.report(s, now, settings))]
+        return [], [checkins.report_text(await checkins.report(s, now, settings, within))]
     if msg.command == "contacted":
         key, _, rest = args.partition(" ")
         kind, _, note = rest.strip().partition(" ")
-        return [], [await record_contact(s, key, kind, note.strip(), staff, now)]
+        return [], [await record_contact(s, key, kind, note.strip(), staff, now,
+                                         within=within)]
     if msg.command == "canned":
         items = canned_replies()
         return [], ["\n".join(f":{k}  {v}" for k, v in items.items()) or _s("ui.staff.usage")]

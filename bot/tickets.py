@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
+from bot import agencies
 from bot.messages import Button, Reply
 from bot.settings import Settings
 from bot.storage import repo
@@ -46,8 +47,10 @@ async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Pr
     if audio_path is None:  # a conversation that began with a voice note: staff hear it too
         audio_path = await recent_recording(s, cadre.id, now - timedelta(
             hours=settings.pending_hours))
+    route = await agencies.route_for(s, settings, cadre)
     ticket = Ticket(cadre_id=cadre.id, reason=reason, priority=int(priority), status="open",
-                    question=question, bot_answer=bot_answer, audio_path=audio_path,
+                    agency_key=route.agency_key, question=question, bot_answer=bot_answer,
+                    audio_path=audio_path,
                     transcript=await repo.recent_transcript(s, cadre.id), created_at=now,
                     sla_due_at=sla_due(priority, now, settings))
     s.add(ticket)
@@ -72,10 +75,12 @@ async def recent_recording(s: AsyncSession, cadre_id: int, since: datetime, *,
     return None
 
 
-def cadre_notice(ticket: Ticket, settings: Settings) -> str:
+def cadre_notice(ticket: Ticket, settings: Settings, route: agencies.Route | None = None) -> str:
+    """What the cadre is told: the ticket number, and in an emergency their own agency's duty
+    phone (`route`; None: the settings' single agency)."""
     kb = knowledge.load()
     if ticket.priority >= Priority.URGENT:
-        phone = settings.duty_phone
+        phone = (route or agencies.default_route(settings)).duty_phone
         return kb.string("ui.ticket.urgent", n=ticket.id) + (
             kb.string("ui.duty_phone", phone=phone) if phone else "")
     return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
@@ -92,12 +97,14 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         priority=PRIORITY_NAMES.get(Priority(ticket.priority), ""),
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
         name=cadre.name or kb.string("ui.staff.unnamed"),
-        region=kb.strings.get(f"region.{cadre.region}", "-"),
+        region=kb.strings.get(f"region.{cadre.region or agencies.default_region(cadre)}", "-"),
         phone=cadre.phone or "-", question=_clip(ticket.question) or "-",
         answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
-    meta: dict[str, Any] = {"ticket_id": ticket.id}
+    # to_staff: the outbox sends it on Telegram whatever the cadre's transport; staff_chat: the
+    # group its message id belongs to, for replies to the post.
+    meta: dict[str, Any] = {"ticket_id": ticket.id, "to_staff": True, "staff_chat": staff_chat}
     if audio_path is None and not (reopened or reminder):
         audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
     if audio_path:
@@ -160,8 +167,12 @@ async def remember_staff_message(s: AsyncSession, ticket_id: int, message_id: in
                                  payload: dict[str, Any]) -> None:
     """Staff answer by replying to the ticket's post: remember which message that is."""
     ticket = await s.get(Ticket, ticket_id)
-    if ticket is not None and ticket.staff_message_id is None:
+    chat = payload.get("staff_chat")
+    # The first post, or the first in another group (the cadre moved to another agency).
+    if ticket is not None and (ticket.staff_message_id is None
+                               or (chat is not None and chat != ticket.staff_chat)):
         ticket.staff_message_id = message_id
+        ticket.staff_chat = chat
 
 
 def normal_phone(raw: str) -> str:

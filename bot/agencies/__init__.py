@@ -2,6 +2,17 @@
 cadres and staff. `routing` says where a cadre's matters go; `store` adds, lists and moves;
 `cli` is `junxiu agencies …` and `junxiu cadres move`. Who sees what is bot/scope.py."""
 
-from bot.agencies.routing import Directory, Route, default_route, load, route_of
+from bot.agencies.routing import (
+    Directory,
+    Route,
+    default_region,
+    default_route,
+    load,
+    loaded_agency,
+    route_for,
+    route_of,
+    staff_chat_for,
+)
 
-__all__ = ["Directory", "Route", "default_route", "load", "route_of"]
+__all__ = ["Directory", "Route", "default_region", "default_route", "load", "loaded_agency",
+           "route_for", "route_of", "staff_chat_for"]

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from bot.storage.models import Agency
+from bot.storage.models import Agency, Cadre
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,35 @@ async def load(s: AsyncSession, settings: Settings) -> Directory:
     """The directory as the database has it now (one small SELECT)."""
     rows = (await s.scalars(select(Agency).order_by(Agency.key))).all()
     return Directory.of(settings, rows)
+
+
+def loaded_agency(cadre: Cadre) -> Agency | None:
+    """The cadre's agency if it was loaded with the cadre (it is, from the database: the
+    relationship is joined); never a lazy load, which the asyncio extension refuses."""
+    if cadre.agency_key is None or "agency" in inspect(cadre).unloaded:
+        return None
+    return cadre.agency
+
+
+def default_region(cadre: Cadre) -> str | None:
+    """The region of the cadre's agency: theirs unless their own record says otherwise."""
+    agency = loaded_agency(cadre)
+    return agency.region if agency is not None else None
+
+
+async def route_for(s: AsyncSession, settings: Settings, cadre: Cadre) -> Route:
+    """Where this cadre's tickets, emergencies and alerts go. No statement for a cadre of an
+    agency (loaded with them) or in a set-up with JUNXIU_STAFF_CHAT_ID; one otherwise."""
+    if cadre.agency_key is not None:
+        agency = loaded_agency(cadre) or await s.get(Agency, cadre.agency_key)
+        if agency is not None:
+            return route_of(agency)
+    default = default_route(settings)
+    if default.staff_chat is not None:
+        return default
+    return (await load(s, settings)).route(None, cadre.region)
+
+
+async def staff_chat_for(s: AsyncSession, settings: Settings, cadre: Cadre) -> str | None:
+    """The staff group for this cadre's matters (None: there is none; the queue has it)."""
+    return (await route_for(s, settings, cadre)).staff_chat

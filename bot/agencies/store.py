@@ -91,12 +91,19 @@ async def move_cadre(s: AsyncSession, cadre: Cadre, agency: Agency | None, now: 
     before = cadre.agency_key
     cadre.agency_key = agency.key if agency is not None else None
     cadre.updated_at = now
-    moved = await s.execute(
-        update(Ticket).where(Ticket.cadre_id == cadre.id, Ticket.status.in_(OPEN_TICKETS))
-        .values(agency_key=cadre.agency_key,
-                staff_chat=agency.staff_chat if agency is not None else None))
+    moved = await tickets_follow(s, cadre.id, agency)
     await repo.audit(s, actor, "cadre.move", now, cadre_id=cadre.id,
                      detail=f"{before or '-'} -> {cadre.agency_key or '-'}")
+    return moved
+
+
+async def tickets_follow(s: AsyncSession, cadre_id: int, agency: Agency | None) -> int:
+    """The cadre's open tickets go with them to `agency` (its staff see them, its group gets
+    their reminders). Returns how many."""
+    moved = await s.execute(
+        update(Ticket).where(Ticket.cadre_id == cadre_id, Ticket.status.in_(OPEN_TICKETS))
+        .values(agency_key=agency.key if agency is not None else None,
+                staff_chat=agency.staff_chat if agency is not None else None))
     return int(moved.rowcount or 0)
 
 

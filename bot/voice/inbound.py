@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
-from bot import tickets
+from bot import agencies, tickets
 from bot.answering import jsonable
 from bot.dialogue import State, spoken_choices
 from bot.messages import Button, Incoming, Reply
@@ -132,7 +132,7 @@ class VoiceInbox:
         out = []
         for reply in replies:
             ticket_id = reply.meta.get("ticket_id")
-            if ticket_id is not None and reply.chat_id == self.staff_chat:
+            if ticket_id is not None and reply.meta.get("to_staff"):
                 ticket = await s.get(Ticket, ticket_id)
                 if ticket is not None and ticket.audio_path is None:
                     ticket.audio_path = path
@@ -172,9 +172,9 @@ class VoiceInbox:
             ticket.audio_path = ticket.audio_path or path
         replies = [Reply(msg.chat_id, told)]
         # Every recording goes to staff: a second one on the open ticket is news to them too.
-        if (created or path is not None) and self.staff_chat:
-            replies.append(tickets.staff_post(ticket, cadre, self.staff_chat,
-                                              audio_path=path))
+        chat = await agencies.staff_chat_for(s, self.settings, cadre)  # the cadre's agency
+        if (created or path is not None) and chat:
+            replies.append(tickets.staff_post(ticket, cadre, chat, audio_path=path))
         return replies
 
 

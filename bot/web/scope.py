@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import scope as rule
@@ -41,10 +41,13 @@ class Scope:
 
     def staff_members(self, stmt: S) -> S:
         """`stmt` (over staff) narrowed to the colleagues this member sees."""
-        if self.rule.everything:
+        if self.rule.agencies is None:
             return stmt
-        key = self.rule.agency_key
-        return stmt.where(Staff.agency_key.is_(None) if key is None else Staff.agency_key == key)
+        keys = sorted(k for k in self.rule.agencies if k is not None)
+        clauses = [Staff.agency_key.in_(keys)] if keys else []
+        if None in self.rule.agencies:
+            clauses.append(Staff.agency_key.is_(None))
+        return stmt.where(or_(*clauses) if clauses else false())
 
     def sees_staff(self, member: Staff) -> bool:
         """Who may reset whose password: a supervisor, anyone's."""
@@ -66,6 +69,6 @@ class Scope:
     async def agencies(self, s: AsyncSession) -> list[tuple[str, str]]:
         """(key, name) of the agencies this member may filter by."""
         stmt = select(Agency.key, Agency.name).order_by(Agency.name)
-        if not self.rule.everything:
-            stmt = stmt.where(Agency.key == self.rule.agency_key)
+        if self.rule.agencies is not None:
+            stmt = stmt.where(Agency.key.in_(sorted(k for k in self.rule.agencies if k)))
         return [(k, n) for k, n in (await s.execute(stmt)).all()]

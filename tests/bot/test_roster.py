@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.roster as roster
+import bot.roster.store as roster_store
 from bot.roster import (
     INVITE_ALPHABET,
     ImportReport,
@@ -165,7 +166,10 @@ def test_a_telegram_column_alone_is_enough(tmp_path: Path) -> None:
 
 def test_a_column_given_twice_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RosterError, match="电话"):
-        parse_roster(write(tmp_path, "姓名,电话,phone\n张建国,13800138000,13800138000\n"), TODAY)
+        parse_roster(write(tmp_path, "姓名,电话,电话\n张建国,13800138000,13800138000\n"), TODAY)
+    with pytest.raises(RosterError, match="出生"):
+        parse_roster(write(tmp_path, "姓名,电话,出生日期,出生年月\n张建国,13800138000,,\n"),
+                     TODAY)
 
 
 def test_old_xls_and_other_types_are_refused(tmp_path: Path) -> None:
@@ -317,9 +321,10 @@ def test_birth_date_formats(tmp_path: Path, cell: str) -> None:
     assert only_row(one_row(tmp_path, birth_date=cell)).birth_date == date(1940, 5, 3)
 
 
-def test_a_birth_date_without_a_day_rejects_the_row(tmp_path: Path) -> None:
-    assert only_reason(one_row(tmp_path, birth_date="1940年5月")) == (
-        "第2行：出生日期看不懂（1940年5月），请写成 1940-05-03 这样的年月日")
+def test_a_birth_date_that_is_no_date_rejects_the_row(tmp_path: Path) -> None:
+    assert only_reason(one_row(tmp_path, birth_date="解放前")) == (
+        "第2行：出生日期看不懂（解放前），请写成 1940-05-03 这样的年月日"
+        "（出生年月也可以只写 1940.5）")
 
 
 @pytest.mark.parametrize(("cell", "age"), [("2000-01-01", 25), ("1900-01-01", 125),
@@ -645,7 +650,7 @@ async def test_each_import_leaves_one_audit_entry(db) -> None:
 
 
 async def test_a_failure_midway_stores_nothing(db, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = roster._new_invite_code
+    real = roster_store._new_invite_code
     calls = 0
 
     async def failing(s):
@@ -655,7 +660,7 @@ async def test_a_failure_midway_stores_nothing(db, monkeypatch: pytest.MonkeyPat
             raise RuntimeError("disk full")
         return await real(s)
 
-    monkeypatch.setattr(roster, "_new_invite_code", failing)
+    monkeypatch.setattr(roster_store, "_new_invite_code", failing)
 
     with pytest.raises(RuntimeError):
         await import_roster(db, parse_roster(SAMPLE, TODAY), NOW)
@@ -670,7 +675,7 @@ async def test_a_failure_at_the_audit_keeps_the_earlier_state(db, monkeypatch) -
     async def broken(*args, **kwargs):
         raise RuntimeError("audit failed")
 
-    monkeypatch.setattr(roster.repo, "audit", broken)
+    monkeypatch.setattr(roster_store.repo, "audit", broken)
     with pytest.raises(RuntimeError):
         await import_roster(db, rows(ZHANG, replace(LI, rank="团级")), LATER)
 
@@ -770,7 +775,8 @@ def test_cmd_cadres_import_list_and_show(tmp_path: Path, monkeypatch: pytest.Mon
 
     assert roster.cmd_cadres_show(argparse.Namespace(key="张建国")) == 0
     shown = capsys.readouterr().out
-    assert "电话：13800138000" in shown and "二等功、市级先进军休干部" in shown
+    assert "电话：138****8000" in shown and "二等功、市级先进军休干部" in shown
+    assert "13800138000" not in shown
 
     assert roster.cmd_cadres_show(argparse.Namespace(key="查无此人")) == 1
 

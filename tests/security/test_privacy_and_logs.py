@@ -71,11 +71,21 @@ def test_mask_hides_tokens_and_mobile_numbers(raw: str, masked: str) -> None:
 
 @pytest.mark.parametrize("kept", [
     "自付了120000元", "2026-11-22 10:00:00", "#12 工单", "编号1380013", "12345678901234567890",
-    "010-12345678", "update_id=138001380001", "110 119 120", "医疗补助45000元",
+    "update_id=138001380001", "110 119 120", "医疗补助45000元",
     "123456:TEST-token",  # too short to be a real token: left alone (see the e2e test)
 ])
 def test_mask_leaves_other_numbers_alone(kept: str) -> None:
     assert mask(kept) == kept
+
+
+@pytest.mark.parametrize(("raw", "masked"), [
+    ("010-12345678", "010****5678"), ("电话0631-5201234", "电话063****1234"),
+    ("(021)62345678", "021****5678"), ("06315201234", "063****1234"),
+    ("身份证370102194103051234", "身份证370***********1234"),
+    ("37010219410305123X", "370***********123X"),
+])
+def test_landlines_and_id_numbers_are_masked_by_the_same_rule(raw: str, masked: str) -> None:
+    assert mask(raw) == masked
 
 
 def test_the_filter_masks_arguments_and_keeps_the_record() -> None:
