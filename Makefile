@@ -55,6 +55,7 @@ bench: install-voice system-deps
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.checkins
 	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.desk
 
 lint: install
 	$(BIN)/ruff check .
