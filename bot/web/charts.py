@@ -17,7 +17,7 @@ FONT = "font-family=\"'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-se
 def columns(points: Sequence[tuple[str, int]], title: str, *, width: int = 720,
             height: int = 260) -> Markup:
     """Vertical bars over a sequence (days): for tickets per day."""
-    left, bottom, top = 44, 40, 16
+    left, bottom, top = 52, 40, 16
     plot_w, plot_h = width - left - 10, height - bottom - top
     peak = max((v for _, v in points), default=0) or 1
     step = plot_w / max(len(points), 1)
@@ -31,7 +31,7 @@ def columns(points: Sequence[tuple[str, int]], title: str, *, width: int = 720,
                      f'<title>{escape(label)}: {value}</title></rect>')
         if i % every == 0:
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - bottom + 18}" '
-                         f'font-size="13" text-anchor="middle" fill="{INK}">'
+                         f'font-size="16" text-anchor="middle" fill="{INK}">'
                          f'{escape(label[5:])}</text>')
     return _svg(width, height, title, parts)
 
@@ -65,7 +65,7 @@ def _axis(left: int, top: int, w: float, h: float, peak: int) -> str:
         y = top + h - h * frac
         lines.append(f'<line x1="{left}" x2="{left + w:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="{GRID}"/>')
-        lines.append(f'<text x="{left - 6}" y="{y + 5:.1f}" font-size="13" text-anchor="end" '
+        lines.append(f'<text x="{left - 6}" y="{y + 5:.1f}" font-size="16" text-anchor="end" '
                      f'fill="{INK}">{round(peak * frac)}</text>')
     return "".join(lines)
 

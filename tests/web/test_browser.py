@@ -152,6 +152,16 @@ def _sign_in(driver, base: str, password: str = PASSWORD) -> None:
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
 
+# Visible controls under 44 px high (radio buttons and check boxes count by their label).
+SMALL_TARGETS = """
+return [...document.querySelectorAll('a, button, select, textarea, summary, label.choice, '
+    + 'input:not([type=hidden]):not([type=radio]):not([type=checkbox])')]
+  .filter(e => e.offsetParent !== null && !e.classList.contains('skip'))
+  .filter(e => e.getBoundingClientRect().height < 44)
+  .map(e => e.outerHTML.slice(0, 80));
+"""
+
+
 def _reply_in_browser(driver, base: str) -> dict[str, object]:
     """Everything a staff member does, in the browser (blocking: run in a thread)."""
     from selenium.webdriver.common.by import By
@@ -187,7 +197,14 @@ def _reply_in_browser(driver, base: str) -> dict[str, object]:
     seen["charts"] = len(driver.find_elements(By.CSS_SELECTOR, "svg.chart"))
     seen["bars"] = len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
     _shot(driver, "desk-reports")
-    driver.set_window_size(390, 844)
+    seen["small_targets"] = {}
+    for width in (1280, 390):
+        driver.set_window_size(width, 844 if width == 390 else 900)
+        for path in ("/", "/tickets/1", "/checkins", "/reports", "/gaps", "/account"):
+            driver.get(f"{base}{path}")
+            seen["small_targets"][f"{path}@{width}"] = driver.execute_script(SMALL_TARGETS)
+    seen["font_px"] = driver.execute_script(
+        "return parseFloat(getComputedStyle(document.body).fontSize)")
     driver.get(f"{base}/tickets/1")
     seen["narrow_overflow"] = driver.execute_script(
         "return document.documentElement.scrollWidth > window.innerWidth + 1")
@@ -219,6 +236,8 @@ async def test_a_staff_member_answers_a_telegram_ticket_from_the_browser(
     assert relayed in [c.params["text"] for c in calls[before:]]
     assert seen["charts"] >= 5 and seen["bars"] >= 1
     assert seen["narrow_overflow"] is False
+    assert seen["font_px"] >= 18
+    assert {page: small for page, small in seen["small_targets"].items() if small} == {}
     session = seen["cookies"]["junxiu_desk"]
     assert session["httpOnly"] is True and session["sameSite"] == "Lax"
 
