@@ -20,6 +20,7 @@ from bot.web import texts
 from bot.web.reports import Period
 from bot.web.scope import Scope
 
+# The columns as the issue names them: the export's schema, which agencies' sheets rely on.
 HEADERS = ("编号", "创建时间", "军休干部", "所属军休所", "类型", "优先级", "状态",
            "首次响应（分钟）", "解决时间（分钟）", "满意度 1-5", "处理人")
 
@@ -58,7 +59,7 @@ def xlsx(data: Sequence[tuple[Any, ...]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("工单")
+    sheet = book.create_sheet(texts.t("export.sheet"))
     sheet.append(list(HEADERS))
     for row in data:
         sheet.append(list(row))

@@ -24,7 +24,8 @@ def install(env: jinja2.Environment, settings: Settings) -> None:
     def minutes(value: float | None) -> str:
         if value is None:
             return "-"
-        return f"{value:.0f} 分钟" if value < 120 else f"{value / 60:.1f} 小时"
+        return texts.t("unit.minutes", n=f"{value:.0f}") if value < 120 else \
+            texts.t("unit.hours", n=f"{value / 60:.1f}")
 
     env.filters.update(local=local, mask=texts.mask_phone, reason=texts.reason,
                        status=texts.status, priority=texts.priority,

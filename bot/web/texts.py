@@ -14,11 +14,9 @@ from junxiu_core import Priority
 HERE = Path(__file__).resolve().parent
 PRIORITY_KEYS = {Priority.URGENT: "urgent", Priority.HIGH: "high", Priority.NORMAL: "normal",
                  Priority.LOW: "low"}
-# The shanghai standard's visit record (DB31/T 1044 5.8.4), with the keys `junxiu contacts add
-# --field` uses.
-VISIT_FIELDS = (("思想", "思想状况"), ("健康", "身体状况"), ("医疗", "医疗保健"),
-                ("爱好", "个人爱好"), ("社交", "参与社会活动"), ("家庭", "家庭情况"),
-                ("生活", "现实生活状况"), ("建议", "对服务管理的建议和意见"))
+# The shanghai standard's visit record (DB31/T 1044 5.8.4): the record's keys, as `junxiu
+# contacts add --field` writes them; their labels are strings.yaml's visit.*.
+VISIT_KEYS = ("思想", "健康", "医疗", "爱好", "社交", "家庭", "生活", "建议")
 
 
 @functools.cache
@@ -30,6 +28,11 @@ def t(key: str, /, **params: object) -> str:
     """A desk string by key, placeholders filled."""
     text = strings()[key]
     return text.format(**params) if params else text
+
+
+def visit_fields() -> tuple[tuple[str, str], ...]:
+    """(record key, label) of the visit record, in the standard's order."""
+    return tuple((key, strings()[f"visit.{key}"]) for key in VISIT_KEYS)
 
 
 def reason(code: str) -> str:

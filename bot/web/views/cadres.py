@@ -43,4 +43,4 @@ async def show(ctx: Ctx) -> Response:
         flags=await rows(select(Flag).where(Flag.cadre_id == cadre.id)
                          .order_by(Flag.raised_at.desc())),
         accounts=await rows(select(Account).where(Account.cadre_id == cadre.id)),
-        visit_fields=texts.VISIT_FIELDS)
+        visit_fields=texts.visit_fields())

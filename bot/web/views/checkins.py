@@ -20,7 +20,7 @@ KINDS = ("call", "visit")
 async def index(ctx: Ctx) -> Response:
     lists = await checkin_lists.lists(ctx.s, ctx.scope, ctx.now, ctx.settings)
     return ctx.render("checkins.html", lists=lists, order=checkin_lists.ORDER,
-                      visit_fields=texts.VISIT_FIELDS)
+                      visit_fields=texts.visit_fields())
 
 
 def _when(raw: str, ctx: Ctx) -> datetime:
@@ -41,7 +41,7 @@ async def record(ctx: Ctx) -> Response:
     kind = ctx.field("kind")
     if kind not in KINDS:
         return ctx.render("message.html", 400, message=texts.t("error.contact.kind"))
-    fields = {key: ctx.field(f"record_{key}")[:500] for key, _ in texts.VISIT_FIELDS}
+    fields = {key: ctx.field(f"record_{key}")[:500] for key, _ in texts.visit_fields()}
     record = {k: v for k, v in fields.items() if v} if kind == "visit" else {}
     await repo.record_contact(ctx.s, cadre, kind, _when(ctx.field("at"), ctx),
                               staff_id=ctx.staff.user_id, note=ctx.field("note")[:2000] or None,

@@ -32,17 +32,18 @@ async def index(ctx: Ctx) -> Response:
         return [(labels[k], n) for k, n in d.buckets]
 
     reasons = [(texts.reason(r), n) for r, n in f.reasons]
-    intents = [(i, n) for i, n in f.intents]
+    names = texts.strings()
+    intents = [(names.get(f"intent.{i}", i), n) for i, n in f.intents]
     return ctx.render(
         "reports.html", f=f, p=p, query=_query(p), agencies=await ctx.scope.agencies(ctx.s),
-        reasons=reasons, intents=intents, intent_names=texts.strings(),
+        reasons=reasons, intents=intents,
         first_buckets=bucketed(f.first_response), resolution_buckets=bucketed(f.resolution),
         charts={
-            "per_day": charts.columns(f.per_day, "每日新工单"),
-            "first": charts.bars(bucketed(f.first_response), "首次响应时间分布"),
-            "resolution": charts.bars(bucketed(f.resolution), "解决时间分布"),
-            "reasons": charts.bars(reasons, "转人工原因"),
-            "intents": charts.bars(intents, "常见问题（意图）"),
+            "per_day": charts.columns(f.per_day, texts.t("chart.per_day")),
+            "first": charts.bars(bucketed(f.first_response), texts.t("chart.first")),
+            "resolution": charts.bars(bucketed(f.resolution), texts.t("chart.resolution")),
+            "reasons": charts.bars(reasons, texts.t("chart.reasons")),
+            "intents": charts.bars(intents, texts.t("chart.intents")),
         })
 
 
