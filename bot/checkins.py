@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
 from bot import agencies, scope
+from bot.logs import mask_phone
 from bot.messages import Button, Reply
 from bot.scope import EVERYTHING, Scope
 from bot.settings import Settings
@@ -52,6 +53,13 @@ class CadreState:
     open_checkin: CheckIn | None
     last_checkin_sent: datetime | None
     flags: frozenset[tuple[str, datetime]]
+    last_checkin_status: str | None = None  # of the newest check-in ("unreachable": alerted)
+
+    @property
+    def alerted_unreachable(self) -> bool:
+        """Staff were told they cannot reach this cadre, and no contact came since."""
+        return (self.last_checkin_status == "unreachable" and self.last_checkin_sent is not None
+                and (self.last_contact is None or self.last_contact <= self.last_checkin_sent))
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,10 @@ def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:
             steps.append(Step(Action.ALERT_NO_ANSWER, state.cadre_id, checkin.kind, checkin))
         return steps
 
+    if not state.reachable and not state.alerted_unreachable:
+        # Blocked, or never pressed Start: staff are told at the first pass, not a month on.
+        kind = "daily" if state.lives_alone else "monthly"
+        return [*steps, Step(Action.ALERT_UNREACHABLE, state.cadre_id, kind)]
     kind = _due_kind(state, now, local, settings)
     if kind is None:
         return steps
@@ -159,6 +171,18 @@ class TickResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def tick_text(result: TickResult) -> str:
+    """What `junxiu checkins tick` says it did, in the order things happen to a cadre."""
+    kb = knowledge.load()
+    counts = [kb.string("staff.checkin.tick.count",
+                        action=kb.string(f"staff.checkin.action.{action.value}"),
+                        count=result.counts[action.value])
+              for action in Action if result.counts.get(action.value)]
+    if not counts:
+        return kb.string("staff.checkin.tick.nothing")
+    return kb.string("staff.checkin.tick.head", counts="，".join(counts))
+
+
 async def load_states(s: AsyncSession) -> list[CadreState]:
     # Columns, not objects: this reads the whole roster on every pass, every few seconds.
     roster = (await s.execute(select(Cadre.id, Cadre.lives_alone, Cadre.last_contact_at,
@@ -174,6 +198,7 @@ async def load_states(s: AsyncSession) -> list[CadreState]:
     latest = (await s.execute(select(CheckIn.id, CheckIn.cadre_id, CheckIn.sent_at,
                                      CheckIn.status).where(CheckIn.id.in_(newest)))).all()
     last_sent = {cadre_id: _aware(at) for _, cadre_id, at, _ in latest}
+    last_status = {cadre_id: status for _, cadre_id, _, status in latest}
     open_ids = [checkin_id for checkin_id, _, _, status in latest if status in OPEN]
     open_checkins = {c.cadre_id: c for c in (await s.scalars(
         select(CheckIn).where(CheckIn.id.in_(open_ids)))).all()} if open_ids else {}
@@ -185,7 +210,7 @@ async def load_states(s: AsyncSession) -> list[CadreState]:
         cadre_id=cadre_id, lives_alone=bool(alone), last_contact=last,
         since=last or created, reachable=cadre_id in on_telegram and not unreachable,
         open_checkin=open_checkins.get(cadre_id), last_checkin_sent=last_sent.get(cadre_id),
-        flags=frozenset(flags.get(cadre_id, ())))
+        flags=frozenset(flags.get(cadre_id, ())), last_checkin_status=last_status.get(cadre_id))
         for cadre_id, alone, last, created, unreachable in roster]
 
 
@@ -251,24 +276,41 @@ async def _apply(s: AsyncSession, step: Step, cadre: Cadre, chat_id: str | None,
         return []
     if step.action == Action.ALERT_NO_ANSWER:
         step.checkin.status, step.checkin.alerted_at = "alerted", now
-        return _staff_alert(staff_chat, "staff.checkin.alert.no_answer", cadre, days)
+        return _staff_alert(staff_chat, "staff.checkin.alert.no_answer", cadre, now)
     if step.action == Action.ALERT_UNREACHABLE:
         s.add(CheckIn(cadre_id=cadre.id, kind=step.kind, status="unreachable", sent_at=now,
                       alerted_at=now))
-        return _staff_alert(staff_chat, "staff.checkin.alert.unreachable", cadre, days)
+        key = "blocked" if cadre.unreachable else "unreachable"
+        return _staff_alert(staff_chat, f"staff.checkin.alert.{key}", cadre, now)
     # The 5- and 6-month flags, raised once per stretch of silence.
     s.add(Flag(cadre_id=cadre.id, kind=step.action.value, since=state.since, raised_at=now))
     await repo.audit(s, "system", f"flag.{step.action.value}", now, cadre_id=cadre.id,
                      detail=f"{days} days without contact")
-    return _staff_alert(staff_chat, f"staff.checkin.alert.{step.action.value}", cadre, days)
+    return _staff_alert(staff_chat, f"staff.checkin.alert.{step.action.value}", cadre, now,
+                        days=days)
 
 
-def _staff_alert(staff_chat: str | None, key: str, cadre: Cadre, days: int) -> list[Reply]:
+def since_text(last_contact: datetime | None, now: datetime) -> str:
+    """"距上次联系12天", or "从未联系" for a cadre nobody has been in touch with."""
+    kb = knowledge.load()
+    if last_contact is None:
+        return kb.string("staff.checkin.never")
+    return kb.string("staff.checkin.since", days=(now - last_contact).days)
+
+
+def _staff_alert(staff_chat: str | None, key: str, cadre: Cadre, now: datetime, *,
+                 days: int | None = None) -> list[Reply]:
+    """An alert for the cadre's agency's group, with every number to call (in full: the
+    group is where staff pick up the phone)."""
     if staff_chat is None:
         return []  # still recorded: it shows in `junxiu checkins report`
-    text = knowledge.load().string(key, name=cadre.name or "-", phone=cadre.phone or "-",
-                                   days=days, id=cadre.id)
-    return [Reply(staff_chat, text)]
+    phones = " / ".join(p for p in (cadre.phone, cadre.other_phone) if p) or "-"
+    since = cadre.last_contact_at or cadre.created_at
+    text = knowledge.load().string(
+        key, name=cadre.name or "-", phone=phones, id=cadre.id,
+        days=days if days is not None else (now - since).days,
+        since=since_text(cadre.last_contact_at, now))
+    return [Reply(staff_chat, text, meta={"to_staff": True})]
 
 
 # -- answers and reports ---------------------------------------------------------------------
@@ -290,7 +332,8 @@ async def answer(s: AsyncSession, cadre: Cadre, data: str, now: datetime) -> tup
 
 async def mark_unreachable(s: AsyncSession, cadre: Cadre | None, payload: dict, now: datetime,
                            staff_chat: str | None) -> list[Reply]:
-    """A send to this cadre failed for good (403 or no chat): flag them for a phone call."""
+    """A send to this cadre failed for good (403: blocked, or never pressed Start; or no
+    chat): flag them for a phone call and tell their agency's staff at once."""
     if cadre is None or cadre.unreachable:
         return []
     cadre.unreachable = True
@@ -298,10 +341,11 @@ async def mark_unreachable(s: AsyncSession, cadre: Cadre | None, payload: dict, 
     checkin = await s.get(CheckIn, checkin_id) if checkin_id else None
     if checkin is not None:
         checkin.status, checkin.alerted_at = "unreachable", now
+    else:  # the report counts from this alert: it stays there until a contact is recorded
+        s.add(CheckIn(cadre_id=cadre.id, kind="monthly", status="unreachable", sent_at=now,
+                      alerted_at=now))
     await repo.audit(s, "system", "cadre.unreachable", now, cadre_id=cadre.id)
-    since = cadre.last_contact_at or cadre.created_at
-    days = (now - since).days
-    return _staff_alert(staff_chat, "staff.checkin.alert.unreachable", cadre, days)
+    return _staff_alert(staff_chat, "staff.checkin.alert.blocked", cadre, now)
 
 
 @dataclass(frozen=True)
@@ -310,7 +354,8 @@ class ReportRow:
     name: str
     phone: str
     category: str  # due | overdue | unreachable | five_months | six_months
-    days: int
+    days: int | None  # since the last contact; None: never contacted
+    other_phone: str = ""
 
 
 async def report(s: AsyncSession, now: datetime, settings: Settings,
@@ -324,24 +369,42 @@ async def report(s: AsyncSession, now: datetime, settings: Settings,
         cadre = cadres.get(state.cadre_id)
         if cadre is None:
             continue  # another agency's
-        days = (now - state.since).days
+        days = (now - state.last_contact).days if state.last_contact is not None else None
         categories = []
         if now >= add_months(state.since, settings.pause_months):
             categories.append("six_months")
         elif now >= add_months(state.since, settings.warn_months):
             categories.append("five_months")
         if not state.reachable:
-            categories.append("unreachable")
+            # On the list to phone until a contact is recorded after the alert.
+            if state.alerted_unreachable or state.last_checkin_status != "unreachable":
+                categories.append("unreachable")
         elif state.open_checkin is not None:
             categories.append("overdue" if state.open_checkin.status == "repinged" else "due")
         elif _due_kind(state, now, now.astimezone(ZoneInfo(settings.timezone)), settings):
             categories.append("due")
-        rows += [ReportRow(cadre.id, cadre.name or "", cadre.phone or "", c, days)
-                 for c in categories]
-    return sorted(rows, key=lambda r: (CATEGORY_ORDER.index(r.category), -r.days))
+        rows += [ReportRow(cadre.id, cadre.name or "", cadre.phone or "", c, days,
+                           cadre.other_phone or "") for c in categories]
+    # The most serious first; within a category the longest silence first, never contacted
+    # before all.
+    return sorted(rows, key=lambda r: (CATEGORY_ORDER.index(r.category),
+                                       -(r.days if r.days is not None else 10**6)))
 
 
 CATEGORY_ORDER = ("six_months", "five_months", "unreachable", "overdue", "due")
+
+
+def _phones(row: ReportRow) -> str:
+    """Every number of the row, masked by the one rule (the report gets pasted around; the
+    staff group's alert has them in full)."""
+    return " / ".join(mask_phone(p) for p in (row.phone, row.other_phone) if p) or "-"
+
+
+def _days(row: ReportRow) -> str:
+    kb = knowledge.load()
+    if row.days is None:
+        return kb.string("staff.checkin.never")
+    return kb.string("staff.checkin.report.days", days=row.days)
 
 
 def report_text(rows: Sequence[ReportRow]) -> str:
@@ -354,15 +417,16 @@ def report_text(rows: Sequence[ReportRow]) -> str:
         if chosen:
             lines.append(kb.string(f"staff.checkin.report.{category}", count=len(chosen)))
             lines += [kb.string("staff.checkin.report.line", name=r.name or r.cadre_id,
-                                phone=r.phone or "-", days=r.days) for r in chosen]
+                                phone=_phones(r), days=_days(r)) for r in chosen]
     return "\n".join(lines)
 
 
 def report_csv(rows: Sequence[ReportRow]) -> str:
+    kb = knowledge.load()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["category", "cadre_id", "name", "phone", "days_since_contact"])
+    writer.writerow(kb.string("staff.checkin.csv.header").split(","))
     for r in rows:
-        writer.writerow([r.category, r.cadre_id, r.name, r.phone, r.days])
+        writer.writerow([kb.string(f"staff.checkin.csv.{r.category}"), r.cadre_id, r.name,
+                         _phones(r), "" if r.days is None else r.days])
     return out.getvalue()
-

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -85,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging()
     settings = Settings()
     if settings.telegram_token is None:
-        print("JUNXIU_TELEGRAM_TOKEN is not set", file=sys.stderr)
+        print(_staff_text("no_token"), file=sys.stderr)
         return 2
     if args.framework == "aiogram":
         from bot.telegram import aiogram as adapter
@@ -119,8 +120,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.storage.db import upgrade_sync
 
     upgrade_sync(Settings().database_url, args.revision)
-    print("database is at", args.revision)
+    print(_staff_text("db_at", revision=args.revision))
     return 0
+
+
+def _staff_text(name: str, /, **params: object) -> str:
+    import knowledge
+
+    return knowledge.load().string(f"staff.cli.{name}", **params)
 
 
 def cmd_speak(args: argparse.Namespace) -> int:
@@ -209,7 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(only_ask=argv[:1] == ["ask"]).parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # `junxiu cadres list | head`: the reader has what it wanted. No traceback, and no
+        # second one when Python flushes stdout on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -204,17 +204,17 @@ def cmd_checkins(args: argparse.Namespace) -> int:
 
 
 async def _tick(now: datetime | None) -> int:
+    from bot import checkins
     from bot.app import build_app
-    from bot.telegram.delivery import deliver, paced
+    from bot.telegram.delivery import TRANSPORT, deliver, paced
 
     settings = Settings()
     app = await build_app(settings, clock=(lambda: now) if now else _utc_now)
     try:
         result = await app.service.tick_checkins()
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items())) or "nothing due"
-        print(f"check-ins: {counts}")
+        print(checkins.tick_text(result))
         if settings.telegram_token is None:
-            print("JUNXIU_TELEGRAM_TOKEN is not set: messages wait in the outbox for the bot")
+            print(_k("staff.checkin.tick.no_token"))
             return 0
         from telegram import Bot
 
@@ -223,13 +223,27 @@ async def _tick(now: datetime | None) -> int:
         bot = Bot(settings.telegram_token.get_secret_value(),
                   base_url=f"{settings.api_root}/bot",
                   base_file_url=f"{settings.api_root}/file/bot")
+        send = paced(sender(bot), settings.send_per_second)
         async with bot:
-            sent = await deliver(app.service, paced(sender(bot), settings.send_per_second),
-                                 result.replies)
-        print(f"sent {sent} of {len(result.replies)}")
+            sent = await deliver(app.service, send, result.replies)
+            # A ping that failed for good (blocked, never pressed Start) raised a staff alert
+            # just now: send it too, rather than leave it for a bot that may not be running.
+            first = min((r.delivery_id for r in result.replies if r.delivery_id), default=None)
+            if first is not None:
+                alerts = [r for r in await app.service.due(TRANSPORT, limit=1000)
+                          if r.delivery_id is not None and r.delivery_id > first]
+                sent += await deliver(app.service, send, alerts)
+                total = len(result.replies) + len(alerts)
+            else:
+                total = len(result.replies)
+        print(_k("staff.checkin.tick.sent", sent=sent, total=total))
         return 0
     finally:
         await app.close()
+
+
+def _k(name: str, /, **params: object) -> str:
+    return knowledge.load().string(name, **params)
 
 
 def _utc_now() -> datetime:

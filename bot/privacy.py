@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import knowledge
 from bot.storage import repo
 from bot.storage.models import (
     Account,
@@ -46,7 +47,8 @@ async def export(s: AsyncSession, cadre_id: int) -> dict[str, Any] | None:
         return [_row(r, fields) for r in found]
 
     return {
-        "cadre": _row(cadre, ("id", "name", "phone", "region", "status", "rank", "birth_date",
+        "cadre": _row(cadre, ("id", "name", "phone", "other_phone", "agency_key", "region",
+                              "status", "rank", "birth_date", "birth_precision",
                               "lives_alone", "merits", "merits_text", "on_roster",
                               "voice_replies", "last_contact_at", "created_at")),
         "accounts": await rows(Account, ("transport", "external_id", "first_name",
@@ -86,14 +88,14 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
         question=None, bot_answer=None, transcript=[], audio_path=None))
     await s.execute(update(AuditEntry).where(AuditEntry.cadre_id == cadre_id)
                     .values(detail=None))
-    await _scrub(s, [t for t in (cadre.name, cadre.phone) if t])
+    await _scrub(s, [t for t in (cadre.name, cadre.phone, cadre.other_phone) if t])
     # Their messages leave the desk's gaps inbox and the training data with them.
     await s.execute(delete(ReviewedExample).where(or_(
         ReviewedExample.cadre_id == cadre_id, ReviewedExample.message_id.in_(message_ids))))
     for model in (Message, Contact, CheckIn, Flag, Conversation, Account):
         await s.execute(delete(model).where(model.cadre_id == cadre_id))
-    for name in ("name", "phone", "birth_date", "merits_text", "invite_code",
-                 "last_contact_at"):
+    for name in ("name", "phone", "other_phone", "birth_date", "birth_precision",
+                 "merits_text", "invite_code", "last_contact_at"):
         setattr(cadre, name, None)
     cadre.merits, cadre.on_roster, cadre.updated_at = [], False, now
     await repo.audit(s, actor, "cadre.forget", now, cadre_id=cadre_id)
@@ -151,10 +153,10 @@ def cmd_forget(args: Any) -> int:
         if not args.yes:
             if await s.get(Cadre, args.id) is None:
                 raise _missing(args.id)
-            return f"would erase cadre {args.id}'s personal data; run again with --yes"
+            return knowledge.load().string("staff.cli.forget_preview", id=args.id)
         if not await forget(s, args.id, now):
             raise _missing(args.id)
-        return f"cadre {args.id}: personal data erased"
+        return knowledge.load().string("staff.cli.forgotten", id=args.id)
 
     return _run(work)
 
@@ -162,4 +164,4 @@ def cmd_forget(args: Any) -> int:
 def _missing(cadre_id: int) -> Exception:
     from bot.staff import DeskError
 
-    return DeskError(f"no cadre {cadre_id}")
+    return DeskError(knowledge.load().string("staff.cli.no_cadre", id=cadre_id))

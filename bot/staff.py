@@ -191,7 +191,8 @@ async def record_contact(s: AsyncSession, key: str, kind: str, note: str,
                               staff_id=actor.user_id if actor else None, note=note or None,
                               record=record)
     await repo.audit(s, _actor(actor), "contact.add", now, cadre_id=cadre.id, detail=kind)
-    return _s("staff.checkin.recorded", name=cadre.name or cadre.id, kind=kind)
+    return _s("staff.checkin.recorded", name=cadre.name or cadre.id,
+              kind=_s(f"staff.cli.contact.{CONTACT_KINDS[kind]}"))
 
 
 def _reason(code: str) -> str:

@@ -98,7 +98,8 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         reason=kb.strings.get(f"reason.{ticket.reason}", ticket.reason),
         name=cadre.name or kb.string("ui.staff.unnamed"),
         region=kb.strings.get(f"region.{cadre.region or agencies.default_region(cadre)}", "-"),
-        phone=cadre.phone or "-", question=_clip(ticket.question) or "-",
+        phone=" / ".join(p for p in (cadre.phone, cadre.other_phone) if p) or "-",
+        question=_clip(ticket.question) or "-",
         answer=_clip(ticket.bot_answer) or "-")
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)

@@ -101,3 +101,38 @@ def test_a_new_contact_starts_a_new_count() -> None:
 def test_months_are_calendar_months() -> None:
     assert add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
     assert add_months(datetime(2026, 8, 15, tzinfo=UTC), 6) == datetime(2027, 2, 15, tzinfo=UTC)
+
+
+# --- unreachable at once ---------------------------------------------------------------------
+
+
+def unreachable(*, last_contact: datetime | None, status: str | None = None,
+                sent: datetime | None = None, lives_alone: bool = False) -> CadreState:
+    since = last_contact or datetime(2026, 11, 1, tzinfo=UTC)
+    return CadreState(1, lives_alone, last_contact, since, False, None, sent, frozenset(),
+                      last_checkin_status=status)
+
+
+def test_a_cadre_who_cannot_be_reached_is_on_the_phone_list_at_the_first_pass() -> None:
+    # In touch two days ago, so no check-in is due: staff hear of it now all the same.
+    assert actions(unreachable(last_contact=NOON - timedelta(days=2))) == [
+        Action.ALERT_UNREACHABLE]
+    assert actions(unreachable(last_contact=None)) == [Action.ALERT_UNREACHABLE]
+
+
+def test_at_night_too_since_the_alert_goes_to_staff_not_to_the_cadre() -> None:
+    assert actions(unreachable(last_contact=None), NIGHT) == [Action.ALERT_UNREACHABLE]
+
+
+def test_once_alerted_they_are_not_alerted_again_until_the_next_due_date() -> None:
+    told = unreachable(last_contact=NOON - timedelta(days=2), status="unreachable",
+                       sent=NOON - timedelta(hours=1))
+    assert actions(told) == []
+    a_month_on = NOON + timedelta(days=31)
+    assert actions(told, a_month_on) == [Action.ALERT_UNREACHABLE]
+
+
+def test_a_contact_after_the_alert_then_a_new_stretch_is_alerted_afresh() -> None:
+    called = unreachable(last_contact=NOON - timedelta(hours=1), status="unreachable",
+                         sent=NOON - timedelta(days=3))
+    assert actions(called) == [Action.ALERT_UNREACHABLE]

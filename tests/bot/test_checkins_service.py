@@ -220,7 +220,7 @@ async def test_the_report_lists_every_category(app: App, clock: Clock) -> None:
     text = checkins.report_text(later)
     for heading in ("失联六个月", "失联五个月", "需电话联系", "问候未回复"):
         assert heading in text
-    assert checkins.report_csv(later).splitlines()[0].startswith("category,cadre_id")
+    assert checkins.report_csv(later).splitlines()[0].startswith("类别,编号,姓名")
 
 
 async def test_no_ping_in_quiet_hours_but_the_next_morning(app: App, clock: Clock) -> None:
@@ -275,3 +275,75 @@ async def test_a_month_without_contact_gets_its_ping_by_the_25th(app: App, clock
     assert alert.chat_id == STAFF
     clock.now = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
     assert await tick(app) == []  # the February ping counts: the next is thirty days on
+
+
+# --- unreachable at once, 从未联系, one masking rule -----------------------------------------
+
+
+async def test_a_roster_cadre_without_telegram_is_posted_at_the_first_pass_with_the_phone(
+        app: App, clock: Clock) -> None:
+    cadre_id = await add_cadre(app, clock, contact_days_ago=None, chat=None, name="刘志强")
+    [alert] = [r for r in staff_posts(await tick(app)) if "需电话联系" in r.text]
+    [cadre] = await rows(app, Cadre, Cadre.id == cadre_id)
+
+    assert "需电话联系" in alert.text and "刘志强" in alert.text
+    assert cadre.phone in alert.text  # the number to call, in full, in the staff group
+    assert "从未联系" in alert.text and "0天" not in alert.text
+    clock.advance(hours=1)
+    assert staff_posts(await tick(app)) == []  # told once
+
+
+async def test_the_unreachable_stay_on_the_report_until_a_contact_is_recorded(
+        app: App, clock: Clock) -> None:
+    from bot import staff
+
+    await add_cadre(app, clock, contact_days_ago=3, chat=None, name="刘志强")
+    await tick(app)
+    clock.advance(days=2)
+    assert [r.category for r in await report(app, clock)] == ["unreachable"]
+
+    async with make_sessions(app.engine).begin() as s:
+        await staff.record_contact(s, "刘志强", "电话", "身体好", None, clock())
+    clock.advance(hours=1)
+    assert await report(app, clock) == []
+
+
+async def report(app: App, clock: Clock) -> list:
+    async with make_sessions(app.engine)() as s:
+        return await checkins.report(s, clock(), app.settings)
+
+
+async def test_the_report_says_never_contacted_rather_than_zero_days(app: App, clock: Clock
+                                                                      ) -> None:
+    await add_cadre(app, clock, contact_days_ago=None, chat=None, name="刘志强")
+    text = checkins.report_text(await report(app, clock))
+
+    assert "刘志强" in text and "从未联系" in text and "0天" not in text
+
+
+async def test_the_report_masks_landlines_as_it_masks_mobiles(app: App, clock: Clock) -> None:
+    cadre_id = await add_cadre(app, clock, chat=None, name="刘志强")
+    async with make_sessions(app.engine).begin() as s:
+        cadre = await s.get(Cadre, cadre_id)
+        mobile = cadre.phone
+        cadre.phone, cadre.other_phone = "06315201234", mobile
+    rows_ = await report(app, clock)
+    for shown in (checkins.report_text(rows_), checkins.report_csv(rows_)):
+        assert "063****1234" in shown and f"{mobile[:3]}****{mobile[-4:]}" in shown
+        assert "06315201234" not in shown and mobile not in shown
+
+
+async def test_a_blocked_cadre_alert_says_so_and_counts_from_the_last_contact(
+        app: App, clock: Clock) -> None:
+    await add_cadre(app, clock, contact_days_ago=40)
+    [ping] = await tick(app)
+    await app.service.failed(ping.delivery_id, "Forbidden: bot was blocked by the user",
+                             permanent=True)
+    [alert] = await app.service.due("telegram")
+    assert "发不出去" in alert.text and "距上次联系40天" in alert.text
+
+
+def test_the_tick_summary_is_chinese() -> None:
+    result = checkins.TickResult(counts={"ping": 3, "alert_unreachable": 1})
+    assert checkins.tick_text(result) == "问候：发出问候3人，需电话联系提醒1人"
+    assert checkins.tick_text(checkins.TickResult()).startswith("问候：这次没有")
