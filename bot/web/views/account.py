@@ -6,6 +6,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.storage import repo
 from bot.storage.models import Staff
 from bot.web import auth, texts
 from bot.web.context import CSRF_FIELD, Ctx, Desk, page, redirect, refused
@@ -58,8 +59,6 @@ async def login_submit(request: Request) -> Response:
 
 @page
 async def logout(ctx: Ctx) -> Response:
-    from bot.storage import repo
-
     await repo.audit(ctx.s, ctx.actor(), "desk.logout", ctx.now)
     response = redirect("/login")
     ctx.desk.cookies.end_session(response)

@@ -36,8 +36,8 @@ async def show(ctx: Ctx) -> Response:
         .order_by(Contact.at.desc()).limit(HISTORY))).all()
     return ctx.render(
         "cadre.html", cadre=cadre, contacts=contacts,
-        tickets=await rows(select(Ticket).where(Ticket.cadre_id == cadre.id)
-                           .order_by(Ticket.id.desc())),
+        tickets=await rows(ctx.scope.tickets(select(Ticket).where(Ticket.cadre_id == cadre.id)
+                                             .order_by(Ticket.id.desc()))),
         checkins=await rows(select(CheckIn).where(CheckIn.cadre_id == cadre.id)
                             .order_by(CheckIn.id.desc())),
         flags=await rows(select(Flag).where(Flag.cadre_id == cadre.id)
