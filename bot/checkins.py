@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import knowledge
@@ -25,6 +26,7 @@ from bot.messages import Button, Reply
 from bot.scope import EVERYTHING, Scope
 from bot.settings import Settings
 from bot.storage import repo
+from bot.storage.bulk import insert_many
 from bot.storage.models import Account, Cadre, CheckIn, Delivery, Flag, Message
 
 TELEGRAM = "telegram"
@@ -42,6 +44,17 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
+class OpenCheckIn:
+    """An unanswered check-in as the planner sees it (read as columns, not an object)."""
+
+    id: int
+    kind: str
+    status: str
+    sent_at: datetime
+    repinged_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class CadreState:
     """What the planner needs to know about one cadre, read from the database."""
 
@@ -50,7 +63,7 @@ class CadreState:
     last_contact: datetime | None
     since: datetime  # when we started counting: last contact, else when they joined the roster
     reachable: bool  # has a Telegram chat and has not blocked the bot
-    open_checkin: CheckIn | None
+    open_checkin: OpenCheckIn | CheckIn | None
     last_checkin_sent: datetime | None
     flags: frozenset[tuple[str, datetime]]
     last_checkin_status: str | None = None  # of the newest check-in ("unreachable": alerted)
@@ -67,7 +80,7 @@ class Step:
     action: Action
     cadre_id: int
     kind: str = "monthly"  # monthly | daily
-    checkin: CheckIn | None = None
+    checkin: OpenCheckIn | CheckIn | None = None
 
 
 def _aware(moment: datetime) -> datetime:
@@ -97,6 +110,8 @@ def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:
                            (settings.warn_months, Action.WARN_FIVE)):
         # Counted over every channel; jilin counts the sixth month itself (含), so flag at it.
         # Only the highest threshold reached counts: no 5-month warning after a 6-month flag.
+        if now - state.since < timedelta(days=28 * months):
+            continue  # surely not yet (every pass, most of the roster: no calendar sums)
         if now >= add_months(state.since, months):
             if (action.value, state.since) not in state.flags:
                 steps.append(Step(action, state.cadre_id))
@@ -106,6 +121,9 @@ def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:
     if checkin is not None:
         if state.last_contact is not None and state.last_contact > checkin.sent_at:
             return [*steps, Step(Action.ANSWERED, state.cadre_id, checkin.kind, checkin)]
+        if not state.reachable:  # blocked since the ping went out: no re-ping, phone them
+            return [*steps, Step(Action.ALERT_UNREACHABLE, state.cadre_id, checkin.kind,
+                                 checkin)]
         wait = timedelta(hours=settings.checkin_reping_daily_hours if checkin.kind == "daily"
                          else settings.checkin_reping_monthly_hours)
         if checkin.status == "sent" and now - checkin.sent_at >= wait:
@@ -183,103 +201,185 @@ def tick_text(result: TickResult) -> str:
     return kb.string("staff.checkin.tick.head", counts="，".join(counts))
 
 
-async def load_states(s: AsyncSession) -> list[CadreState]:
-    # Columns, not objects: this reads the whole roster on every pass, every few seconds.
-    roster = (await s.execute(select(Cadre.id, Cadre.lives_alone, Cadre.last_contact_at,
-                                     Cadre.created_at, Cadre.unreachable)
-                              .where(Cadre.on_roster))).all()
-    on_telegram = set((await s.scalars(
-        select(Account.cadre_id).where(Account.transport == TELEGRAM))).all())
-    # The check-in table grows all year: read only the newest per cadre (ids grow with time),
-    # found through the (cadre_id, status) index alone; a max(sent_at) per cadre reads every
-    # row (150 ms a pass at 60,000 rows). The newest is also the only one that can be open:
-    # a cadre with an open check-in gets no other until it is answered or alerted.
-    newest = select(func.max(CheckIn.id)).group_by(CheckIn.cadre_id)
-    latest = (await s.execute(select(CheckIn.id, CheckIn.cadre_id, CheckIn.sent_at,
-                                     CheckIn.status).where(CheckIn.id.in_(newest)))).all()
-    last_sent = {cadre_id: _aware(at) for _, cadre_id, at, _ in latest}
-    last_status = {cadre_id: status for _, cadre_id, _, status in latest}
-    open_ids = [checkin_id for checkin_id, _, _, status in latest if status in OPEN]
-    open_checkins = {c.cadre_id: c for c in (await s.scalars(
-        select(CheckIn).where(CheckIn.id.in_(open_ids)))).all()} if open_ids else {}
+# Lower bounds of 5 and 6 calendar months (Feb-Jun is 150 days; 31 Aug + 6 months is 28 Feb,
+# 181 days): a stretch shorter than these cannot have reached the threshold.
+FIVE_MONTHS_MIN = timedelta(days=149)
+SIX_MONTHS_MIN = timedelta(days=180)
+
+
+def _may_act(now: datetime, settings: Settings, since: Any, last_sent: Any, status: Any,
+             reachable: Any, alone: Any, flagged: Any) -> Any:
+    """A SQL condition true for every cadre `plan` might act on now: a superset (plan
+    decides), so that a pass converts and plans a few hundred rows, not the whole roster.
+    False only where plan is certain to return nothing (tests/bot/test_checkin_prefilter.py).
+    """
+    month = timedelta(days=settings.checkin_monthly_days)
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    conditions = [
+        status.in_(OPEN),  # an open check-in: re-ping, alert, or answered
+        alone,  # the daily ping (a tenth of the roster)
+        # cannot be reached and staff not told since the last contact
+        ~reachable & (status.is_(None) | (status != "unreachable") | (since > last_sent)),
+        # the monthly ping (or, for the unreachable, the monthly alert)
+        (since <= now - month) & (last_sent.is_(None) | (last_sent <= now - month)),
+        # five or six months of silence not yet flagged for this stretch
+        (since <= now - FIVE_MONTHS_MIN) & ~flagged(("five_months", "six_months")),
+        (since <= now - SIX_MONTHS_MIN) & ~flagged(("six_months",)),
+    ]
+    if local.day >= MONTH_DEADLINE_DAY:  # the calendar month's duty
+        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        conditions.append((since < month_start)
+                          & (last_sent.is_(None) | (last_sent < month_start)))
+    return or_(*conditions)
+
+
+async def load_states(s: AsyncSession, now: datetime | None = None,
+                      settings: Settings | None = None) -> list[CadreState]:
+    """What `plan` needs of every roster cadre; with `now` and `settings`, of those it might
+    act on now only (every pass, every few seconds: the rest of the roster is left in the
+    database). One statement for the roster, one for open check-ins, one for flags."""
+    since = func.coalesce(Cadre.last_contact_at, Cadre.created_at)
+    # The newest check-in per cadre (ids grow with time), by one index seek each on
+    # (cadre_id, id): it is also the only one that can be open, since a cadre with an open
+    # check-in gets no other until it is answered or alerted.
+    newest = (select(func.max(CheckIn.id)).where(CheckIn.cadre_id == Cadre.id)
+              .correlate(Cadre).scalar_subquery())
+    on_telegram = (select(Account.id).where(Account.cadre_id == Cadre.id,
+                                            Account.transport == TELEGRAM)
+                   .correlate(Cadre).exists())
+    reachable = on_telegram & ~Cadre.unreachable
+
+    def flagged(kinds: tuple[str, ...]) -> Any:
+        return (select(Flag.id).where(Flag.cadre_id == Cadre.id, Flag.since == since,
+                                      Flag.kind.in_(kinds)).correlate(Cadre).exists())
+
+    stmt = (select(Cadre.id, Cadre.lives_alone, Cadre.last_contact_at, Cadre.created_at,
+                   reachable.label("reachable"), CheckIn.id, CheckIn.sent_at, CheckIn.status)
+            .select_from(Cadre).outerjoin(CheckIn, CheckIn.id == newest)
+            .where(Cadre.on_roster))
+    if now is not None and settings is not None:
+        stmt = stmt.where(_may_act(now, settings, since, CheckIn.sent_at, CheckIn.status,
+                                   reachable, Cadre.lives_alone, flagged))
+    roster = (await s.execute(stmt)).all()
+    open_ids = [checkin_id for *_, checkin_id, _, status in roster if status in OPEN]
+    open_checkins = {cadre_id: OpenCheckIn(checkin_id, kind, status, _aware(sent),
+                                           _aware(reping) if reping else None)
+                     for checkin_id, cadre_id, kind, status, sent, reping in (await s.execute(
+                         select(CheckIn.id, CheckIn.cadre_id, CheckIn.kind, CheckIn.status,
+                                CheckIn.sent_at, CheckIn.repinged_at)
+                         .where(CheckIn.id.in_(open_ids)))).all()} if open_ids else {}
     flags: dict[int, set[tuple[str, datetime]]] = {}
-    for cadre_id, kind, since in (await s.execute(
-            select(Flag.cadre_id, Flag.kind, Flag.since))).all():
-        flags.setdefault(cadre_id, set()).add((kind, since))
+    flag_rows = select(Flag.cadre_id, Flag.kind, Flag.since)
+    if now is not None:  # only the flags of each cadre's current stretch of silence
+        flag_rows = flag_rows.join(Cadre, Cadre.id == Flag.cadre_id).where(Flag.since == since)
+    for cadre_id, kind, flag_since in (await s.execute(flag_rows)).all():
+        flags.setdefault(cadre_id, set()).add((kind, flag_since))
     return [CadreState(
         cadre_id=cadre_id, lives_alone=bool(alone), last_contact=last,
-        since=last or created, reachable=cadre_id in on_telegram and not unreachable,
-        open_checkin=open_checkins.get(cadre_id), last_checkin_sent=last_sent.get(cadre_id),
-        flags=frozenset(flags.get(cadre_id, ())), last_checkin_status=last_status.get(cadre_id))
-        for cadre_id, alone, last, created, unreachable in roster]
+        since=last or created, reachable=bool(can_reach), open_checkin=open_checkins.get(cadre_id),
+        last_checkin_sent=_aware(sent) if sent is not None else None,
+        flags=frozenset(flags.get(cadre_id, ())), last_checkin_status=status)
+        for cadre_id, alone, last, created, can_reach, _, sent, status in roster]
+
+
+@dataclass
+class _Writes:
+    """What a pass inserts, gathered to be written a statement per table."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)  # transcript lines
+    checkins: list[dict[str, Any]] = field(default_factory=list)  # unreachable alerts
+    updates: list[dict[str, Any]] = field(default_factory=list)  # open check-ins moved on
+
+    def close(self, checkin: Any, status: str, column: str, at: datetime | None) -> None:
+        self.updates.append({"id": checkin.id, "status": status, column: at})
 
 
 async def tick(s: AsyncSession, now: datetime, settings: Settings) -> TickResult:
     """One pass over the roster: decide, record, and queue what must be sent.
 
-    A few statements whatever the roster size: the roster is read as columns, only the cadres
-    acted on are loaded, and new check-ins and outbox rows are each written in one flush."""
+    A few statements whatever the roster size: only the cadres the planner may act on are
+    read (as columns), and new check-ins, transcript lines and outbox rows are each written
+    in one statement."""
     result = TickResult()
-    todo = [(state, step) for state in await load_states(s)
+    todo = [(state, step) for state in await load_states(s, now, settings)
             for step in plan(state, now, settings)]
     if not todo:
         return result
     ids = {step.cadre_id for _, step in todo}
-    cadres = {c.id: c for c in (await s.scalars(select(Cadre).where(Cadre.id.in_(ids)))).all()}
+    cadres = {c.id: c for c in (await s.execute(select(
+        Cadre.id, Cadre.name, Cadre.phone, Cadre.other_phone, Cadre.agency_key, Cadre.region,
+        Cadre.unreachable, Cadre.last_contact_at, Cadre.created_at)
+        .where(Cadre.id.in_(ids)))).all()}
     chats = dict((await s.execute(select(Account.cadre_id, Account.chat_id).where(
         Account.transport == TELEGRAM, Account.cadre_id.in_(ids)))).all())
-    pings = {step.cadre_id: CheckIn(cadre_id=step.cadre_id, kind=step.kind, status="sent",
-                                    sent_at=now)
-             for _, step in todo if step.action == Action.PING}
-    s.add_all(pings.values())
-    await s.flush()  # their ids go in the buttons
+    pinged = [step for _, step in todo if step.action == Action.PING]
+    ping_ids = dict(zip([p.cadre_id for p in pinged], await insert_many(s, CheckIn, [
+        {"cadre_id": p.cadre_id, "kind": p.kind, "status": "sent", "sent_at": now,
+         "repinged_at": None, "answered_at": None, "alerted_at": None} for p in pinged],
+        ids=True), strict=True))  # their ids go in the buttons
     directory = await agencies.load(s, settings)  # alerts go to each cadre's own agency
+    writes = _Writes()
     replies: list[Reply] = []
     for state, step in todo:
         result.counts[step.action.value] = result.counts.get(step.action.value, 0) + 1
         cadre = cadres[step.cadre_id]
         staff_chat = directory.route(cadre.agency_key, cadre.region).staff_chat
         replies += await _apply(s, step, cadre, chats.get(step.cadre_id),
-                                pings.get(step.cadre_id), state, now, staff_chat)
-    # Into the outbox as repo.enqueue does, in one flush for the whole pass.
-    outbox = [Delivery(chat_id=r.chat_id, transport=TELEGRAM, payload=r.payload(),
-                       next_attempt_at=now, created_at=now) for r in replies]
-    s.add_all(outbox)
-    await s.flush()
-    result.replies = [replace(r, delivery_id=d.id) for r, d in zip(replies, outbox, strict=True)]
+                                ping_ids.get(step.cadre_id), state, now, staff_chat, writes)
+    for column in ("repinged_at", "answered_at", "alerted_at"):  # by primary key, in bulk
+        same = [u for u in writes.updates if column in u]
+        if same:
+            await s.execute(update(CheckIn), same)
+    await insert_many(s, Message, writes.messages)
+    await insert_many(s, CheckIn, writes.checkins)
+    # Into the outbox as repo.enqueue does, in one statement for the whole pass.
+    delivery_ids = await insert_many(s, Delivery, [
+        {"chat_id": r.chat_id, "transport": TELEGRAM, "payload": r.payload(),
+         "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
+         "sent_message_id": None, "message_id": None, "ticket_id": None, "created_at": now}
+        for r in replies], ids=True)
+    result.replies = [replace(r, delivery_id=d)
+                      for r, d in zip(replies, delivery_ids, strict=True)]
     return result
 
 
-async def _apply(s: AsyncSession, step: Step, cadre: Cadre, chat_id: str | None,
-                 new_checkin: CheckIn | None, state: CadreState, now: datetime,
-                 staff_chat: str | None) -> list[Reply]:
+async def _apply(s: AsyncSession, step: Step, cadre: Any, chat_id: str | None,
+                 ping_id: int | None, state: CadreState, now: datetime,
+                 staff_chat: str | None, writes: _Writes) -> list[Reply]:
     kb = knowledge.load()
     days = (now - state.since).days
     if step.action in (Action.PING, Action.REPING):
-        assert chat_id is not None
+        if chat_id is None:  # no chat after all (a race with forget): staff phone them
+            return _staff_alert(staff_chat, "staff.checkin.alert.unreachable", cadre, now)
         if step.action == Action.PING:
-            checkin = new_checkin
+            checkin_id = ping_id
         else:
-            checkin = step.checkin
-            checkin.status, checkin.repinged_at = "repinged", now
+            writes.close(step.checkin, "repinged", "repinged_at", now)
+            checkin_id = step.checkin.id
         key = f"checkin.ping.{step.kind}" if step.action == Action.PING else "checkin.reping"
         text = kb.string(key, name=cadre.name or "")
-        buttons = ((Button(kb.string("checkin.button.ok"), f"checkin:{checkin.id}:ok"),),
-                   (Button(kb.string("checkin.button.call"), f"checkin:{checkin.id}:call"),))
-        # The transcript line, as repo.record_outbound writes it (flushed with the outbox).
-        s.add(Message(cadre_id=cadre.id, transport=TELEGRAM, direction="out", kind="text",
-                      text=text, intent="checkin", created_at=now))
+        buttons = ((Button(kb.string("checkin.button.ok"), f"checkin:{checkin_id}:ok"),),
+                   (Button(kb.string("checkin.button.call"), f"checkin:{checkin_id}:call"),))
+        # The transcript line, as repo.record_outbound writes it (with the outbox).
+        writes.messages.append({
+            "cadre_id": cadre.id, "transport": TELEGRAM, "update_id": None, "direction": "out",
+            "kind": "text", "text": text, "payload": {}, "intent": "checkin",
+            "audio_path": None, "processed_at": None, "created_at": now})
         return [Reply(chat_id, text, buttons=buttons,
-                      meta={"cadre_id": cadre.id, "checkin_id": checkin.id})]
+                      meta={"cadre_id": cadre.id, "checkin_id": checkin_id})]
     if step.action == Action.ANSWERED:
-        step.checkin.status, step.checkin.answered_at = "answered", state.last_contact
+        writes.close(step.checkin, "answered", "answered_at", state.last_contact)
         return []
     if step.action == Action.ALERT_NO_ANSWER:
-        step.checkin.status, step.checkin.alerted_at = "alerted", now
+        writes.close(step.checkin, "alerted", "alerted_at", now)
         return _staff_alert(staff_chat, "staff.checkin.alert.no_answer", cadre, now)
     if step.action == Action.ALERT_UNREACHABLE:
-        s.add(CheckIn(cadre_id=cadre.id, kind=step.kind, status="unreachable", sent_at=now,
-                      alerted_at=now))
+        if step.checkin is not None:  # the open one is closed by the alert
+            writes.close(step.checkin, "unreachable", "alerted_at", now)
+        else:
+            writes.checkins.append({
+                "cadre_id": cadre.id, "kind": step.kind, "status": "unreachable",
+                "sent_at": now, "repinged_at": None, "answered_at": None, "alerted_at": now})
         key = "blocked" if cadre.unreachable else "unreachable"
         return _staff_alert(staff_chat, f"staff.checkin.alert.{key}", cadre, now)
     # The 5- and 6-month flags, raised once per stretch of silence.
@@ -298,7 +398,7 @@ def since_text(last_contact: datetime | None, now: datetime) -> str:
     return kb.string("staff.checkin.since", days=(now - last_contact).days)
 
 
-def _staff_alert(staff_chat: str | None, key: str, cadre: Cadre, now: datetime, *,
+def _staff_alert(staff_chat: str | None, key: str, cadre: Any, now: datetime, *,
                  days: int | None = None) -> list[Reply]:
     """An alert for the cadre's agency's group, with every number to call (in full: the
     group is where staff pick up the phone)."""

@@ -238,13 +238,19 @@ def parse_table(table: Iterable[tuple[int, Sequence[Any]]], today: date, *,
     agencies = agencies or Agencies({})
     rows_iter = iter(table)
     header, first = find_header(rows_iter)
+    notes: list[str] = []
+    if "agency" in header.columns and not agencies.by_name:
+        # A single-agency set-up (no `agencies add`): 所属军休所 names nothing to match, and
+        # must not reject every row. It is listed with the columns not read, and said why.
+        header.unknown.extend(header.columns.pop("agency"))
+        header.unknown.sort()
+        notes.append(msg("agency_column_unused"))
     name_index = header.columns["name"][0]
     phone_indexes = [i for key in PHONE_KEYS for i in header.columns.get(key, ())]
     phone_indexes.sort()
     rows: list[RosterRow] = []
     rejected: list[Rejected] = []
     skipped: list[Skipped] = []
-    notes: list[str] = []
     headless: set[int] = set()
     seen_phone: dict[str, int] = {}
     seen_telegram: dict[int, int] = {}

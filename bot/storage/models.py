@@ -108,7 +108,8 @@ class Account(Base):
     """A way to reach a cadre: a Telegram user, or the local console."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("transport", "external_id"),)
+    __table_args__ = (UniqueConstraint("transport", "external_id"),
+                      Index("ix_accounts_cadre_id", "cadre_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transport: Mapped[str] = mapped_column(String(16))  # telegram | console
@@ -291,7 +292,9 @@ class CheckIn(Base):
     """One check-in ping and what came of it."""
 
     __tablename__ = "checkins"
+    # (cadre_id, id): a cadre's newest check-in by one index seek (bot/checkins.load_states).
     __table_args__ = (Index("ix_checkins_cadre_status", "cadre_id", "status"),
+                      Index("ix_checkins_cadre_id", "cadre_id", "id"),
                       Index("ix_checkins_sent_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -358,3 +358,12 @@ def test_cadres_show_lists_both_cadres_who_share_a_name(
     out = capsys.readouterr().out
     assert out.startswith("有 2 位干部符合“李红”")
     assert "139****9000" in out and "136****6000" in out
+
+
+def test_without_agencies_the_agency_column_is_listed_not_fatal(tmp_path: Path) -> None:
+    parsed = parse_roster(write(tmp_path / "a.csv", HANDMADE, "gbk"), TODAY)  # no agencies
+
+    assert parsed.rejected == [] and len(parsed.rows) == 4
+    assert {r.agency_key for r in parsed.rows} == {None}
+    assert "所属军休所" in parsed.unknown_columns
+    assert any("agencies add" in n for n in parsed.notes)

@@ -47,9 +47,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_tickets_agency", ["agency_key", "status"], unique=False)
         batch_op.create_index("ix_tickets_staff_message", ["staff_chat", "staff_message_id"],
                               unique=False)
+    # A check-in pass over 10,000 cadres of 10 agencies (bench/checkins.py): each cadre's
+    # newest check-in and Telegram account by an index seek, not a scan.
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.create_index("ix_checkins_cadre_id", ["cadre_id", "id"], unique=False)
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_accounts_cadre_id", ["cadre_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_accounts_cadre_id")
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.drop_index("ix_checkins_cadre_id")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_staff_message")
         batch_op.drop_index("ix_tickets_agency")
