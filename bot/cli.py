@@ -107,6 +107,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_desk(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from bot.web import serve
+
+    serve(Settings(), host=args.host, port=args.port, https=args.https)
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.settings import Settings
     from bot.storage.db import upgrade_sync
@@ -175,14 +183,23 @@ def build_parser(*, only_ask: bool = False) -> argparse.ArgumentParser:
     speak.add_argument("--show", action="store_true", help="print what espeak-ng is given")
     speak.set_defaults(func=cmd_speak)
 
+    desk = sub.add_parser("desk", help="serve the staff web desk")
+    desk.add_argument("--host", default="127.0.0.1")
+    desk.add_argument("--port", type=int, default=8080)
+    desk.add_argument("--https", action="store_true",
+                      help="served over HTTPS (e.g. behind a TLS proxy): Secure cookies")
+    desk.set_defaults(func=cmd_desk)
+
     from bot.agencies.cli import add_parsers as add_agencies
     from bot.desk import add_checkin_parsers
     from bot.desk import add_parsers as add_desk
     from bot.roster import add_parsers as add_roster
+    from bot.training import add_parsers as add_training
 
     add_desk(sub)
     add_checkin_parsers(sub)
     add_roster(sub)
+    add_training(sub)
     add_agencies(sub)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)

@@ -86,7 +86,36 @@ def cmd_staff(args: argparse.Namespace) -> int:
                              agency=names.get(m.agency_key or "", _t("no_agency")))
                          for m in rows)
 
-    return _run({"add": add, "remove": remove, "list": listing}[args.staff_command])
+    async def password(s: AsyncSession, settings: Settings, now: datetime) -> str:
+        from bot.web import auth
+
+        member = await s.get(Staff, args.user_id)
+        if member is None or not member.active:
+            raise staff.DeskError(f"no staff member {args.user_id}")
+        problem = auth.check_new(args.secret)
+        if problem:
+            raise staff.DeskError(f"the password needs at least {auth.MIN_LENGTH} characters")
+        await auth.set_password(s, member, args.secret, "cli", now)
+        return f"desk password set for staff {args.user_id} ({member.name})"
+
+    if args.staff_command == "password":
+        args.secret = _read_password()
+        if args.secret is None:
+            print("the two passwords differ")
+            return 1
+    return _run({"add": add, "remove": remove, "list": listing,
+                 "password": password}[args.staff_command])
+
+
+def _read_password() -> str | None:
+    """From stdin when it is not a terminal (one line), else asked twice without echo."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("desk password: ")
+    return first if getpass.getpass("again: ") == first else None
 
 
 async def cli_scope(s: AsyncSession, args: argparse.Namespace) -> Scope:
@@ -109,9 +138,8 @@ def cmd_tickets(args: argparse.Namespace) -> int:
     async def reply(s: AsyncSession, settings: Settings, now: datetime) -> str:
         out, ack = await staff.reply(s, args.number, " ".join(args.text), None, now, settings,
                                      await cli_scope(s, args))
-        outbox = Outbox.for_settings(settings)  # the running bot's pump delivers it
-        for target, message in out:
-            await outbox.put(s, [message], target.transport, now)
+        # the bot's own path: the running bot's pump delivers it
+        await Outbox.for_settings(settings).put_addressed(s, out, now)
         return ack
 
     async def close(s: AsyncSession, settings: Settings, now: datetime) -> str:
@@ -144,6 +172,9 @@ def add_parsers(sub: Any) -> None:
     remove = staff_sub.add_parser("remove", help="take a staff member off the roster")
     remove.add_argument("user_id", type=int)
     staff_sub.add_parser("list", help="list active staff")
+    password = staff_sub.add_parser("password", help="set a staff member's web desk password "
+                                                     "(read from stdin when not a terminal)")
+    password.add_argument("user_id", type=int)
     staff_parser.set_defaults(func=cmd_staff)
 
     tickets_parser = sub.add_parser("tickets", help="the ticket desk")

@@ -10,10 +10,11 @@ caused it, or not at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +28,13 @@ log = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"  # the staff group lives on Telegram
 ASSISTANT = "assistant"  # the author of what the bot itself says
+
+
+class Addressed(Protocol):
+    """Where a reply goes (bot.staff.Target)."""
+
+    @property
+    def transport(self) -> str: ...
 
 
 class Outbox:
@@ -72,6 +80,14 @@ class Outbox:
         assert self._sessions is not None, "this outbox only puts (Outbox.for_settings)"
         return self._sessions
 
+    async def put_addressed(self, s: AsyncSession, addressed: Iterable[tuple[Addressed, Reply]],
+                            now: datetime) -> list[Reply]:
+        """Replies as the staff desk makes them, each with where it goes (bot.staff.Target)."""
+        out: list[Reply] = []
+        for target, reply in addressed:
+            out += await self.put(s, [reply], target.transport, now)
+        return out
+
     async def due(self, transport: str, limit: int = 100) -> list[Reply]:
         """Replies still waiting to be sent: put by another process, after a failure, or
         before a restart."""
@@ -83,8 +99,10 @@ class Outbox:
     async def delivered(self, delivery_id: int, message_id: int | None) -> None:
         async with self._open().begin() as s:
             sent = await repo.mark_sent(s, delivery_id, message_id)
-            if sent is not None and sent[0] and message_id is not None:
-                await tickets.remember_staff_message(s, sent[0], message_id, sent[1])
+            if sent is not None and sent.ticket_id and sent.to_staff and message_id is not None:
+                # the group's post, which staff reply to (a reply to the cadre about the
+                # ticket carries its id too: that one is not remembered)
+                await tickets.remember_staff_message(s, sent.ticket_id, message_id, sent.chat_id)
 
     async def failed(self, delivery_id: int, error: str, *, retry_after: float | None = None,
                      permanent: bool = False) -> None:

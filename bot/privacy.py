@@ -22,6 +22,7 @@ from bot.storage.models import (
     Delivery,
     Flag,
     Message,
+    ReviewedExample,
     Ticket,
 )
 
@@ -58,6 +59,7 @@ async def export(s: AsyncSession, cadre_id: int) -> dict[str, Any] | None:
         "contacts": await rows(Contact, ("kind", "note", "record", "at")),
         "checkins": await rows(CheckIn, ("kind", "status", "sent_at", "answered_at")),
         "flags": await rows(Flag, ("kind", "since", "raised_at")),
+        "reviewed_examples": await rows(ReviewedExample, ("text", "intent", "reviewed_at")),
     }
 
 
@@ -87,6 +89,9 @@ async def forget(s: AsyncSession, cadre_id: int, now: datetime, actor: str = "cl
     await s.execute(update(AuditEntry).where(AuditEntry.cadre_id == cadre_id)
                     .values(detail=None))
     await _scrub(s, [t for t in (cadre.name, cadre.phone, cadre.other_phone) if t])
+    # Their messages leave the desk's gaps inbox and the training data with them.
+    await s.execute(delete(ReviewedExample).where(or_(
+        ReviewedExample.cadre_id == cadre_id, ReviewedExample.message_id.in_(message_ids))))
     for model in (Message, Contact, CheckIn, Flag, Conversation, Account):
         await s.execute(delete(model).where(model.cadre_id == cadre_id))
     for name in ("name", "phone", "other_phone", "birth_date", "birth_precision",

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # Voice recordings (the cadres' and the spoken replies) are deleted after this many days.
     voice_audio_days: float = 180.0
 
+    # The staff web desk (`junxiu desk`): the key that signs its session cookies (unset: one
+    # is made and kept in var/desk-secret), and how long a sign-in lasts.
+    desk_secret: SecretStr | None = None
+    desk_session_hours: float = 12.0
+
     @property
     def api_root(self) -> str:
         return self.telegram_api_url.rstrip("/")

@@ -86,13 +86,16 @@ async def reply(s: AsyncSession, number: int, text: str, actor: Staff | None, no
     target = await target_of(s, ticket.cadre_id)
     if target is None:
         raise DeskError(_s("ui.staff.no_account", n=number))
+    # The ticket goes along, so a delivery that fails (403) shows on the desk's ticket page.
     out = [(target, Reply(target.chat_id, _s("ui.staff_reply", text=text.strip()),
-                          cadre_id=ticket.cadre_id, author=_actor(actor)))]
+                          cadre_id=ticket.cadre_id, ticket_id=ticket.id,
+                          author=_actor(actor)))]
     if (ticket.rating is None and ticket.rating_asked_at is None
             and ticket.reason not in NO_RATING):
         buttons = (tuple(Button(str(k), f"rate:{ticket.id}:{k}") for k in RATING_SCALE),)
         out.append((target, Reply(target.chat_id, _s("ui.rate"), buttons=buttons,
-                                  cadre_id=ticket.cadre_id)))
+                                  cadre_id=ticket.cadre_id, ticket_id=ticket.id,
+                                  author=_actor(actor))))
         ticket.rating_asked_at = now  # asked once, however many replies follow
     if ticket.first_response_at is None:
         ticket.first_response_at = now
@@ -128,6 +131,17 @@ async def close(s: AsyncSession, number: int, note: str, actor: Staff | None, no
     await repo.audit(s, _actor(actor), "ticket.close", now, ticket_id=ticket.id,
                      detail=note or None)
     return _s("ui.staff.closed", n=ticket.id)
+
+
+async def reopen(s: AsyncSession, number: int, actor: Staff | None, now: datetime,
+                 within: Scope | None = None) -> str:
+    """Back into the queue: the cadre's matter was not settled after all."""
+    ticket = await ticket_or_fail(s, number, scope.of(actor) if within is None else within)
+    ticket.status = "reopened"
+    ticket.closed_at = None
+    await repo.audit(s, _actor(actor), "ticket.reopen", now, ticket_id=ticket.id,
+                     cadre_id=ticket.cadre_id)
+    return _s("ui.staff.reopened_by", n=ticket.id)
 
 
 async def open_tickets(s: AsyncSession, within: Scope = EVERYTHING,

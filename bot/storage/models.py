@@ -162,6 +162,7 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("transport", "update_id"),
         Index("ix_messages_cadre_at", "cadre_id", "created_at"),
+        Index("ix_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,7 +191,9 @@ class Delivery(Base):
     """The outbox: every send to a chat, retried until Telegram accepts it."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_pending", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_deliveries_pending", "status", "next_attempt_at"),
+                      Index("ix_deliveries_ticket", "ticket_id"),
+                      Index("ix_deliveries_message", "message_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64))
@@ -219,6 +222,12 @@ class Staff(Base):
     agency_key: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The web desk (bot/web): an argon2 hash, the lockout after failed logins, and a version
+    # that a password change bumps, which ends every session signed with the old one.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return (f"Staff(user_id={self.user_id}, role={self.role!r}, "
@@ -230,6 +239,7 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (Index("ix_tickets_open", "status", "priority"),
+                      Index("ix_tickets_created_at", "created_at"),
                       Index("ix_tickets_agency", "agency_key", "status"),
                       Index("ix_tickets_staff_message", "staff_chat", "staff_message_id"))
 
@@ -301,7 +311,8 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     # (cadre_id, id): a cadre's newest check-in by one index seek (bot/checkins.load_states).
     __table_args__ = (Index("ix_checkins_cadre_status", "cadre_id", "status"),
-                      Index("ix_checkins_cadre_id", "cadre_id", "id"))
+                      Index("ix_checkins_cadre_id", "cadre_id", "id"),
+                      Index("ix_checkins_sent_at", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
@@ -330,3 +341,21 @@ class Flag(Base):
 
     def __repr__(self) -> str:
         return f"Flag(cadre_id={self.cadre_id}, kind={self.kind!r})"
+
+
+class ReviewedExample(Base):
+    """A message the assistant could not answer well, given its intent by a staff member on the
+    desk's gaps page: training data for `junxiu train` (never a held-out example)."""
+
+    __tablename__ = "reviewed_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), unique=True)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(40))
+    reviewer_id: Mapped[int] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ReviewedExample(id={self.id}, intent={self.intent!r})"

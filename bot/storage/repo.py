@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,16 +177,23 @@ async def due_deliveries(s: AsyncSession, transport: str, now: datetime, limit: 
     return (await s.scalars(stmt)).all()
 
 
-async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None
-                    ) -> tuple[int | None, str] | None:
-    """One statement (the pump calls it for every send); returns the delivery's ticket id and
-    chat, None if there is no such delivery."""
+@dataclass(frozen=True)
+class Sent:
+    ticket_id: int | None
+    chat_id: str
+    to_staff: bool
+
+
+async def mark_sent(s: AsyncSession, delivery_id: int, message_id: int | None) -> Sent | None:
+    """One statement (the pump calls it for every send); None if there is no such delivery."""
     stmt = (update(Delivery).where(Delivery.id == delivery_id)
             .values(status="sent", sent_message_id=message_id, attempts=Delivery.attempts + 1)
-            .returning(Delivery.ticket_id, Delivery.chat_id)
+            .returning(Delivery.ticket_id, Delivery.chat_id, Delivery.payload)
             .execution_options(synchronize_session=False))
     row = (await s.execute(stmt)).one_or_none()
-    return (row[0], row[1]) if row is not None else None
+    if row is None:
+        return None
+    return Sent(row[0], row[1], bool((row[2] or {}).get("to_staff")))
 
 
 async def mark_failed(s: AsyncSession, delivery_id: int, error: str, now: datetime, *,
