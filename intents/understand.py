@@ -31,6 +31,7 @@ CONFIDENT = 0.55  # top probability at or above: answer
 MARGIN = 0.15  # less than this ahead of the runner-up (and below CONFIDENT + MARGIN): ask
 FLOOR = 0.25  # below this nothing matched: policy.other (staff) or out_of_scope
 COMPLAINT_TOPIC_MIN = 0.4  # a complaint's topic is named only when the topic head is this sure
+TOPIC_NAMED = 0.05  # ...or when the topic classifier puts a policy topic next with this much
 SURE_COMPLAINT = 0.9  # a short follow-up is a grievance only when the complaint head is this sure
 SURE_CHATTER = 0.5  # ...and small talk ("谢谢", "你能干啥") only when the topic model is this sure
 SURE_NEW_TOPIC = 0.8  # a short message stating a fact leaves the last topic only this sure
@@ -119,8 +120,13 @@ def understand(text: str, today: date, *, model: Model | None = None,
         return result(prior, rest[0][1], reason="prior")
     if _raised(scores, model, "complaint"):
         topic, sure = scores.complaint_topic
+        if not topic or sure < COMPLAINT_TOPIC_MIN:
+            # the complaint-topic classifier (trained on complaints alone) names none or is
+            # unsure: the topic classifier's runner-up may still name it ("疗养安排得一塌糊涂")
+            named, p_named = rest[0]
+            topic = named if named in CLARIFIABLE and p_named >= TOPIC_NAMED else None
         return result("complaint", max(scores.heads["complaint"], _p(scores, "complaint")),
-                      topic=topic if sure >= COMPLAINT_TOPIC_MIN else None, reason="head")
+                      topic=topic, reason="head")
     # A safety intent its own test did not raise is not answered as one: the topic is the best
     # of the rest ("我老伴的电话138…" is no news of a death).
     ranked = rest
