@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from intents.examples import example_files
+from intents.pinyin import use_table
 from intents.resources import data_path
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Model:
     topic_temperature: float
     thresholds: dict[str, float]
     report: dict[str, Any] = field(default_factory=dict)  # cross-validation figures
+    pinyin: dict[str, str] = field(default_factory=dict)  # character → reading (intents.pinyin)
 
     def vector(self, feats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Columns and TF-IDF values (sublinear tf, L2-normalised) of known features."""
@@ -155,4 +157,5 @@ def default_model() -> Model:
 
         model = train()
         save(model, path)
+    use_table(model.pinyin)  # no pypinyin import at start-up
     return model

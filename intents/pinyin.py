@@ -1,20 +1,44 @@
-"""Toneless pinyin, so that voice-input homophones (聊养/疗养, 军修/军休) compare equal."""
+"""Toneless pinyin, so that voice-input homophones (聊养/疗养, 军修/军休) compare equal.
+
+The readings come from pypinyin. Importing it costs about half a second (its phrase dictionary),
+which `junxiu ask` would pay at every start, so the model carries a table of every character of
+the basic CJK block, made from pypinyin at training time (`table_for_cjk`); pypinyin itself is
+imported only for a character outside it, or before a model is loaded.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
 
-from pypinyin import Style, lazy_pinyin
+CJK = (0x4E00, 0x9FFF)
+_table: dict[str, str] = {}
 
 
 @functools.cache
-def _syllable(ch: str) -> str:
+def _from_pypinyin(ch: str) -> str:
     # One reading per character, the same for keywords and messages: heteronyms (长 chang/zhang)
-    # may read oddly but always read alike, which is all matching needs. Memoised: pypinyin's
-    # style conversion costs more than the rest of the matcher.
+    # may read oddly but always read alike, which is all matching needs.
+    from pypinyin import Style, lazy_pinyin
+
     found = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
     return found[0] if found else ""
+
+
+def _syllable(ch: str) -> str:
+    found = _table.get(ch)
+    return found if found is not None else _from_pypinyin(ch)
+
+
+def table_for_cjk() -> dict[str, str]:
+    """Every character of the basic CJK block with its reading, as `_syllable` gives it."""
+    return {chr(c): _from_pypinyin(chr(c)) for c in range(CJK[0], CJK[1] + 1)}
+
+
+def use_table(table: dict[str, str]) -> None:
+    """Read from `table` (the loaded model's) instead of importing pypinyin."""
+    _table.clear()
+    _table.update(table)
 
 
 def is_han(ch: str) -> bool:

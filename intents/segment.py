@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import tempfile
 from pathlib import Path
-
-import jieba
+from types import ModuleType
 
 from intents.resources import data_path, read_text
+
+
+def _import_jieba() -> ModuleType:
+    """jieba, imported without pkg_resources. jieba finds its own data files with it when it
+    can: a 0.2 s import (deprecated too) that `junxiu ask` would pay at every start, for what
+    jieba's own fallback does as well (jieba/_compat.py: open the file beside the module)."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    missing = object()
+    saved = sys.modules.get("pkg_resources", missing)
+    if saved is missing:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # "not installed"
+    try:
+        import jieba
+    finally:
+        if saved is missing:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 
 
 @functools.cache

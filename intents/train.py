@@ -30,6 +30,7 @@ from intents.examples import Example, load_examples
 from intents.features import features
 from intents.model import Model, cache_path, fingerprint, save
 from intents.normalise import default_normaliser
+from intents.pinyin import table_for_cjk
 from intents.segment import segment
 from intents.slots import extract
 from intents.understand import says_death
@@ -284,7 +285,7 @@ def export(f: Fitted, cal: dict[str, Any], complaint_temperature: float,
         intents=tuple(f.topic.classes_), heads=HEADS, topics=topics,
         temperature=cal["temperature"], platt=cal["platt"],
         topic_temperature=complaint_temperature, thresholds=cal["thresholds"],
-        report=cv_report)
+        report=cv_report, pinyin=table_for_cjk())
 
 
 def train(reviewed: Sequence[Example] = ()) -> Model:
