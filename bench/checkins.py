@@ -108,6 +108,7 @@ class Simulation:
         self.ticks = 0
         self.tick_seconds = 0.0  # the passes and sending what they queued
         self.pass_seconds: list[float] = []  # `tick_checkins` alone
+        self.pass_work: list[tuple[float, datetime, dict[str, int]]] = []  # … and what it did
         self.answer_seconds = 0.0  # button presses: `handle` and sending the thanks
         self.tick_times: list[datetime] = []
         inner = sender(bot)
@@ -234,6 +235,7 @@ class Simulation:
                 started = time.perf_counter()
                 result = await service.tick_checkins()
                 self.pass_seconds.append(time.perf_counter() - started)
+                self.pass_work.append((self.pass_seconds[-1], at, dict(result.counts)))
                 self.actions.update(result.counts)
                 await deliver(service, self.send, result.replies)
                 await flush(service, self.send)  # alerts queued by a 403, retries
@@ -447,6 +449,13 @@ async def simulate(n: int, days: int, *, agencies: int = 1, history_days: int = 
         "ticks": sim.ticks,
         "tick_seconds": round(sim.tick_seconds, 2),
         "pass_ms": summary_ms(sim.pass_seconds),
+        # The slowest passes and what they did: the waves (the first pass of the run, the
+        # morning's daily pings, their re-pings).
+        "slowest_passes": [{"ms": round(sec * 1000, 1),
+                            "local": at.astimezone(ZONE).strftime("%m-%d %H:%M"),
+                            "actions": counts}
+                           for sec, at, counts in sorted(sim.pass_work, key=lambda w: w[0],
+                                                         reverse=True)[:5]],
         "answer_seconds": round(sim.answer_seconds, 2),
         "wall_seconds": round(wall, 2),
         "ticks_per_second": round(sim.ticks / wall, 2),

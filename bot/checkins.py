@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 import knowledge
 from bot import agencies, scope
@@ -242,7 +243,8 @@ async def load_states(s: AsyncSession, now: datetime | None = None,
     # The newest check-in per cadre (ids grow with time), by one index seek each on
     # (cadre_id, id): it is also the only one that can be open, since a cadre with an open
     # check-in gets no other until it is answered or alerted.
-    newest = (select(func.max(CheckIn.id)).where(CheckIn.cadre_id == Cadre.id)
+    earlier = aliased(CheckIn)
+    newest = (select(func.max(earlier.id)).where(earlier.cadre_id == Cadre.id)
               .correlate(Cadre).scalar_subquery())
     on_telegram = (select(Account.id).where(Account.cadre_id == Cadre.id,
                                             Account.transport == TELEGRAM)

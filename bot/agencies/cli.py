@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import knowledge
 from bot.agencies import store
 from bot.agencies.store import AgencyError
+from bot.storage.models import Agency, Cadre
 from junxiu_core.model import REGIONS
 
 
@@ -87,15 +88,13 @@ def cmd_cadres_move(args: argparse.Namespace) -> int:
                                          *(cadre_line(c, today) for c in found)]))
         async with sessions.begin() as s:
             agency = await store.agency_or_fail(s, args.agency)
-            from bot.storage.models import Cadre
-
             cadre = await s.get(Cadre, found[0].id)
             assert cadre is not None
             before = cadre.agency_key
             name = cadre.name or "-"
             if before == agency.key:
                 return _s("moved_same", name=name, id=cadre.id, after=agency.name)
-            old = await s.get(type(agency), before) if before else None
+            old = await s.get(Agency, before) if before else None
             tickets = await store.move_cadre(s, cadre, agency, now)
             return _s("moved", name=name, id=cadre.id,
                       before=old.name if old else _s("default_name"), after=agency.name,
