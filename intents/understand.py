@@ -101,10 +101,7 @@ def understand(text: str, today: date, *, model: Model | None = None,
                       emergency_cue="model", reason="emergency")
     if not has_han(normalised) and not slots:
         return result("out_of_scope", 0.5, reason="no_chinese")
-    if death and ((_raised(scores, model, "bereavement.news") and ranked[0][0] != "bereavement")
-                  or (ranked[0][0] == "bereavement" and _recent(normalised))):
-        # news of a death; told as of these days ("前天没了，后事怎么办") it is news first,
-        # whatever it asks: condolence, and the agency told so that it visits
+    if death and _raised(scores, model, "bereavement.news") and ranked[0][0] != "bereavement":
         return result("bereavement.news",
                       max(scores.heads["bereavement.news"], _p(scores, "bereavement.news")),
                       reason="head")
@@ -182,17 +179,6 @@ def _raised(scores: Scores, model: Model, head: str) -> bool:
 def _death_words() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in
                                (read_yaml("domain_cues.yaml") or {}).get("death_words", ())))
-
-
-@functools.cache
-def _recent_words() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in
-                               (read_yaml("domain_cues.yaml") or {}).get("recent_words", ())))
-
-
-def _recent(text: str) -> bool:
-    """The message places what it tells in these days (昨晚, 前天, 刚 …)."""
-    return bool(_recent_words().search(text))
 
 
 def says_death(text: str) -> bool:

@@ -67,13 +67,6 @@ def test_a_question_about_funeral_benefits_stays_an_ordinary_answer() -> None:
     assert understand("我父亲去世了，丧葬费怎么办理", TODAY).intent == "bereavement"
 
 
-@pytest.mark.parametrize("text", [
-    "我家老头子前天没了，后事怎么办", "我爸今天早上去世了，抚恤金怎么申请",
-])
-def test_a_death_of_these_days_told_with_a_question_is_news_first(text: str) -> None:
-    assert understand(text, TODAY).intent == "bereavement.news"
-
-
 def test_a_complaint_that_names_a_topic_is_a_complaint_about_that_topic() -> None:
     u = understand("医疗补助的材料交上去三个月了，一直没人理，这叫什么事", TODAY)
     assert (u.intent, u.topic) == ("complaint", "medical.subsidy")
