@@ -4,7 +4,7 @@ Sets: `../shared/eval/dev.jsonl` and our own held-out sets in bench/sets/ (writt
 who never saw the training data nor each other's work; see bench/sets/README.md). Per set:
 intent accuracy, macro-F1, escalation, complaint topics, computed results, emergency recall and
 false alarms on look-alikes, misses by kind, a confusion matrix, latency per message in process
-(understanding + rules + rendering). Errors go to intents_errors_<set>.jsonl.
+(understanding + rules + rendering, and understanding alone: the target's measure). Errors go to intents_errors_<set>.jsonl.
 
 Run: python -m bench.intents [PATH.jsonl ...]      (default: dev plus bench/sets/*.jsonl)
 """
@@ -22,6 +22,7 @@ from typing import Any
 from bench.common import EVAL, RESULTS, ROOT, load_jsonl, machine, summary_ms, write
 from bot.answering import answer_text, as_json
 from intents.model import default_model
+from intents.understand import understand
 from junxiu_core import CadreProfile
 from junxiu_core.model import REGIONS
 
@@ -49,6 +50,7 @@ def evaluate(rows: list[dict[str, Any]], *, with_region: bool) -> dict[str, Any]
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
     errors: list[dict[str, Any]] = []
     timings: list[float] = []
+    understanding: list[float] = []
     for row in rows:
         # a place without rules here ("other") has only the national measures
         named = row.get("region") if with_region else None
@@ -56,6 +58,10 @@ def evaluate(rows: list[dict[str, Any]], *, with_region: bool) -> dict[str, Any]
         start = time.perf_counter()
         out = as_json(answer_text(row["text"], CadreProfile(region=region), TODAY), row["text"])
         timings.append(time.perf_counter() - start)
+        # the target's own measure: topic model and heads together, nothing after them
+        start = time.perf_counter()
+        understand(row["text"], TODAY)
+        understanding.append(time.perf_counter() - start)
         want, got = row["intent"], out["intent"]
         pairs.append((want, got))
         confusion[want][got] += 1
@@ -113,6 +119,7 @@ def evaluate(rows: list[dict[str, Any]], *, with_region: bool) -> dict[str, Any]
         "false_alarm_rate": round(false_alarms / lookalikes, 4) if lookalikes else None,
         "false_alarms_by_kind": dict(alarm_kinds),
         "latency": summary_ms(timings[1:] or timings),
+        "understanding_latency": summary_ms(understanding[1:] or understanding),
         "confusion": {w: dict(g) for w, g in sorted(confusion.items())},
         "errors": errors,
     }
@@ -151,7 +158,8 @@ def main(argv: list[str]) -> int:
                   + (f", false alarms {fa:.1%} of {result['lookalikes']}" if fa is not None
                      else "")
                   + f", p50 {result['latency']['p50_ms']} ms, p99 "
-                    f"{result['latency']['p99_ms']} ms")
+                    f"{result['latency']['p99_ms']} ms (understanding alone p99 "
+                    f"{result['understanding_latency']['p99_ms']} ms)")
     cv = model.report
     print(f"5-fold CV over {cv['examples']} written examples: topic {cv['topic_accuracy']:.1%},"
           f" emergency recall {cv['emergency_model_recall']:.1%}")
