@@ -14,7 +14,7 @@ from typing import Any
 
 import knowledge
 from bot.answering import clarification, jsonable
-from bot.render import render
+from bot.render import render, sources_text
 from intents import Understanding
 from intents.slots import bare_number
 from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
@@ -24,6 +24,7 @@ INTERRUPTS = knowledge.intents_where(interrupts=True)
 ONBOARDING = "help"  # the pending intent of the region question asked at /start
 ALERT_STAFF = "alert_staff"  # the health-concern offer: its follow-up slot (junxiu_core.safety)
 REGIONAL_ANSWERS = knowledge.intents_where(regional=True)
+NATIONAL = "national"  # a profile region: no region of ours known
 PLACE = "place"  # "其他地区" pressed: which place, asked before handing over
 MAX_PLACE_CHARS = 20
 # What a pending question should not mistake for a new question.
@@ -31,6 +32,8 @@ CHATTER = knowledge.intents_where(chatter=True)
 POLITE = knowledge.intents_where(polite=True)
 MAX_RETRIES = 2  # re-ask a pending question this often before handing over to staff
 REMEMBERED = {"region", "status", "rank"}  # answers to our own questions, kept in the profile
+# The same facts said unasked are kept on the record only when the cadre agrees ("要我记下吗？").
+CONSENT = "consent"  # the pending slot of that question
 # Facts about the cadre said in any message, carried to the next questions of the same
 # conversation (the pending window): "副师职退休" is not asked again three turns later.
 FACTS = ("region", "place_other", "status", "rank", "age", "merits", "lives_alone",
@@ -39,6 +42,8 @@ FACTS = ("region", "place_other", "status", "rank", "age", "merits", "lives_alon
 # A message that only states facts ("我在吉林，退休的", "说错了，我是离休的") asks nothing: it is
 # noted (or corrects the last answer), never taken for a policy question or a complaint.
 STATEMENT_CHARS = 16
+# ...unless the model is this sure of a topic ("我在上海，离休的" reads 0.48 medical.access).
+TOPIC_SURE = 0.6
 _CORRECTION = re.compile(r"说错了|搞错了|不对|弄错了|记错了|不是的")  # "说错了，我是离休的"
 _QUESTION = re.compile(r"[吗么嘛呢?？]|多少|怎么|什么|啥|能不能|可不可以|行不行|有没有|是否|咋|哪")
 
@@ -68,6 +73,8 @@ class Memory:
     facts: dict[str, Any] = field(default_factory=dict)  # FACTS said in this conversation
     facts_until: datetime | None = None
     offered_more: bool = False  # the last answer ended with "要详细说说吗？"
+    consent_asked: bool = False  # "要我记下吗？" was asked in this conversation window
+    layer: int = 0  # how deep the last answer went: 0 the first answer, 1 详细说说, 2 the sources
 
     def pending(self, now: datetime) -> bool:
         return self.state != State.IDLE and (self.expires_at is None or now < self.expires_at)
@@ -93,6 +100,7 @@ class Context:
     today: date
     now: datetime
     pending_for: timedelta
+    on_roster: bool = False  # the record comes from the agency's roster: it wins over a guess
     # How long the offer to alert the duty staff waits; then the shell alerts them anyway.
     offer_for: timedelta = timedelta(minutes=3)
 
@@ -113,9 +121,18 @@ def _is(text: str, key: str) -> bool:
 def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None = None
          ) -> Turn:
     """Decide one turn. `choice` is the value of a pressed button, if one was pressed."""
+    return _asking_consent(_decide(memory, u, ctx, choice), ctx)
+
+
+def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) -> Turn:
     kb = knowledge.load()
-    pending = memory.pending(ctx.now)
     memory = _with_facts(memory, u, ctx)
+    if memory.pending_slot == CONSENT and memory.pending(ctx.now):
+        value = choice if choice is not None else _option_value(memory, u.text)
+        if value in ("yes", "no") and u.intent != "emergency":
+            return _consent_answered(memory, value)
+        memory = _idle(memory)  # anything else: the question lapses, the facts stay for now
+    pending = memory.pending(ctx.now)
 
     if u.intent == "emergency":
         return _answer("emergency", {}, u, ctx, memory)
@@ -127,6 +144,8 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
                                again=True), escalation=None)
     if memory.last_intent and (_is(u.text, "ui.words.detail") or (
             memory.offered_more and not pending and _is(u.text, "ui.words.yes"))):
+        if memory.layer >= 1:  # 详细说说 again: the articles themselves, never the same text
+            return _sources(memory, u, ctx)
         return replace(_answer(memory.last_intent, memory.last_slots, u, ctx, memory,
                                detailed=True), escalation=None)
     if u.intent == "smalltalk.goodbye" and memory.last_intent in BEREAVED:
@@ -150,7 +169,7 @@ def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None =
                         prompt=follow_up.question, last_intent=memory.last_intent,
                         last_slots=memory.last_slots,
                         expires_at=ctx.now + ctx.pending_for, facts=memory.facts,
-                        facts_until=memory.facts_until)
+                        facts_until=memory.facts_until, consent_asked=memory.consent_asked)
         return Turn(spoken_choices(follow_up.question, follow_up.options), memory, u.intent,
                     options=follow_up.options, values=values)
     return _answer(u.intent, u.slots, u, ctx, memory)
@@ -164,8 +183,10 @@ def _said_facts(u: Understanding) -> bool:
 
 
 def _states_facts(u: Understanding) -> bool:
-    if (u.intent in INTERRUPTS and u.intent != "complaint") or u.intent in REGIONAL_ANSWERS:
+    if u.intent in INTERRUPTS and u.intent != "complaint":
         return False
+    if u.intent in REGIONAL_ANSWERS and u.confidence >= TOPIC_SURE:
+        return False  # "我在吉林，想去疗养": a topic, asked without a question mark
     if u.intent == "complaint" and u.confidence >= 0.9 and not _CORRECTION.search(u.text):
         return False
     return (_said_facts(u) and sum(ch.isalnum() for ch in u.text) <= STATEMENT_CHARS
@@ -178,12 +199,12 @@ def _noted(memory: Memory, u: Understanding, ctx: Context) -> Turn:
     if memory.last_intent in REGIONAL_ANSWERS:
         turn = _answer(memory.last_intent, memory.last_slots, u, ctx, memory)
         text = knowledge.load().string("ui.facts_corrected") + "\n" + turn.text
-        return replace(turn, text=text, learned=_own_facts(u.slots))
+        return replace(turn, text=text)
     kb = knowledge.load()
     said = [kb.string(f"fact.{name}", value=_spoken_fact(kb, name, u.slots[name]))
             for name in SPOKEN_FACTS if u.slots.get(name) not in (None, [])]
     text = kb.string("ui.facts_noted", facts="，".join(said))  # clauses of one sentence
-    return Turn(text, _idle(memory), "facts", learned=_own_facts(u.slots))
+    return Turn(text, _idle(memory), "facts")
 
 
 SPOKEN_FACTS = ("region", "place_other", "status", "rank", "age")  # said back when noted
@@ -214,8 +235,7 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
             return None
         if u.slots:  # "我是退休的" while we wait for the amount: keep it, ask again kindly
             slots = {**memory.slots, **jsonable(u.slots)}
-            turn = _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
-            return replace(turn, learned=_own_facts(u.slots))
+            return _answer(memory.pending_intent or u.intent, slots, u, ctx, _idle(memory))
         return _reask(memory, u, ctx)
     if slot == "region" and found == "other":
         if u.slots.get("place_other"):
@@ -254,10 +274,67 @@ def _outside(memory: Memory, place: str, u: Understanding, ctx: Context) -> Turn
     return _answer("policy.other", slots, u, ctx, replace(_idle(memory), facts=facts))
 
 
-def _own_facts(slots: dict[str, Any]) -> dict[str, Any]:
-    """Facts a cadre states about themselves that are worth keeping for the next question.
-    Only the region: status or rank in a sentence may be a relative's ("我父亲是离休干部")."""
-    return {k: v for k, v in slots.items() if k == "region"}
+def _volunteered(memory: Memory, ctx: Context, turn: Turn) -> dict[str, Any]:
+    """Facts about the cadre said unasked in this conversation that the record lacks or holds
+    otherwise; the roster's own values are not offered for change (the roster wins)."""
+    out: dict[str, Any] = {}
+    for name in sorted(REMEMBERED):
+        value = memory.facts.get(name)
+        if value in (None, "", "other") or name in turn.learned:
+            continue
+        held = getattr(ctx.profile, name)
+        held = None if held in (None, NATIONAL) else str(held)
+        if held == value or (held is not None and ctx.on_roster):
+            continue
+        out[name] = value
+    return out
+
+
+def _asking_consent(turn: Turn, ctx: Context) -> Turn:
+    """Ask whether to keep what the cadre told us about themselves ("我是吉林的退休干部"):
+    "吉林、退休，要我记下来吗？" — once per conversation, at the first turn that asks nothing
+    else (never beside "要详细说说吗？" or our own question: one question at a time). A fact
+    said about a relative ("我父亲是离休干部") is asked about too: nothing is kept unmeant."""
+    kb = knowledge.load()
+    memory = turn.memory
+    if (memory.state != State.IDLE or memory.consent_asked or turn.intent in (CONSENT, "cancel")
+            or (turn.escalation is not None and turn.escalation.hands_over)
+            or kb_string("ui.offer_more") in turn.text):
+        return turn
+    facts = _volunteered(memory, ctx, turn)
+    if not facts:
+        return turn
+    spoken = kb.string("ui.consent.joiner").join(
+        _spoken_fact(kb, name, facts[name]) for name in SPOKEN_FACTS if name in facts)
+    question = kb.string("ask.consent", facts=spoken)
+    options = tuple(kb.string("ask.consent.options").split())
+    memory = replace(memory, state=State.AWAITING_SLOT, pending_slot=CONSENT,
+                     pending_intent=memory.last_intent, slots=facts, options=options,
+                     values=("yes", "no"), prompt=question, retries=0,
+                     expires_at=ctx.now + ctx.pending_for, consent_asked=True)
+    return replace(turn, text=closing_question(turn.text, question), memory=memory,
+                   options=options, values=("yes", "no"))
+
+
+def closing_question(text: str, question: str) -> str:
+    """`question` as the text's last line before the citation."""
+    lines = text.split("\n")
+    at = len(lines) - 1 if lines and lines[-1].startswith(CITATION_START) else len(lines)
+    return "\n".join([*lines[:at], question, *lines[at:]])
+
+
+CITATION_START = "依据："  # bot.render.citation_line
+
+
+def _consent_answered(memory: Memory, value: str | None) -> Turn | None:
+    keep, declined = value == "yes", value == "no"
+    if not keep and not declined:
+        return None  # another question: answered; the facts stay for this conversation only
+    kb = knowledge.load()
+    idle = _idle(memory)
+    if keep:
+        return Turn(kb.string("ui.consent.saved"), idle, CONSENT, learned=dict(memory.slots))
+    return Turn(kb.string("ui.consent.declined"), idle, CONSENT)
 
 
 # A bare number below this, given as the amount we asked for ("12"), is in 万: the question's
@@ -283,8 +360,11 @@ def _option_value(memory: Memory, text: str) -> str | None:
     for label, value in zip(memory.options, memory.values, strict=False):
         if bare == label:
             return value
-    if memory.pending_slot == ALERT_STAFF and _is(bare, "ui.words.yes"):
-        return memory.values[0] if memory.values else None  # "好的" to "要我通知值班的吗？"
+    if memory.pending_slot in (ALERT_STAFF, CONSENT) and memory.values and (
+            _is(bare, "ui.words.yes") or _is(bare, "ui.words.keep")):
+        return memory.values[0]  # "好的" to "要我通知值班的吗？" or to "要我记下来吗？"
+    if memory.pending_slot == CONSENT and _is(bare, "ui.words.no"):
+        return memory.values[1]
     return None
 
 
@@ -315,21 +395,37 @@ def _with_facts(memory: Memory, u: Understanding, ctx: Context) -> Memory:
     if "place_other" in said:
         facts.pop("region", None)
     facts.update(said)
-    return replace(memory, facts=facts, facts_until=ctx.now + ctx.pending_for)
+    return replace(memory, facts=facts, facts_until=ctx.now + ctx.pending_for,
+                   consent_asked=memory.consent_asked and fresh)
 
 
 def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
             memory: Memory, *, detailed: bool = False, again: bool = False) -> Turn:
     """The rule's answer; `again` (再说一遍) says the last answer as it was."""
     slots = {**memory.facts, **slots}
-    if u.topic and intent == u.intent:  # what a complaint (or policy.other) is about
+    if (intent in REGIONAL_ANSWERS and slots.get("place_other") and not slots.get("region")
+            and ctx.profile.region == NATIONAL):
+        # "我在广州", then "疗养怎么安排": a place without rules here, said earlier in the
+        # conversation, makes the question staff's (DB31/T 1044 5.11.2), with the national word
+        slots = {**slots, "about": intent}
+        intent = "policy.other"
+    if intent == "bereavement" and u.death_recent and intent == u.intent:
+        slots = {**slots, "death_reported": True}  # condolence and staff, beside the answer
+    if u.topic and intent == u.intent and "about" not in slots:
+        # what a complaint (or policy.other) is about, unless the conversation already says:
+        # 医疗补助怎么算 → 其他地区 → "我在湖南长沙" is about the subsidy, not what 长沙 reads like
         slots["about"] = u.topic
     decision = answer(intent, slots, ctx.profile, ctx.today)
     offer = None if decision.intent in CHATTER else kb_string("ui.offer_more")
-    if (not detailed and not again and u.reason == "prior" and intent == memory.last_intent
-            and jsonable(slots) == memory.last_slots):
-        detailed = True  # a follow-up naming nothing new ("那要怎么申请"): the next layer
-    text = render(decision, detailed=detailed, offer=offer)
+    if (not detailed and not again and intent == memory.last_intent
+            and intent in REGIONAL_ANSWERS and _same_question(slots, memory.last_slots)):
+        # the same topic again with nothing new ("那要怎么申请", "多久能去一次"): the next layer,
+        # never the same text twice
+        detailed = True
+    # "那要怎么申请": the procedure is often the first answer itself ("本人向军休所申请…"), so the
+    # next layer comes with it
+    how = detailed and not again and slots.get("aspect") == "how"
+    text = render(decision, detailed=detailed, offer=offer, with_answer=how)
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:
         wait = ctx.offer_for if follow_up.slot == ALERT_STAFF else ctx.pending_for
@@ -338,14 +434,40 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
                         values=follow_up.values, question=u.text, prompt=follow_up.question,
                         last_intent=intent,
                         last_slots=jsonable(slots), expires_at=ctx.now + wait,
-                        facts=memory.facts, facts_until=memory.facts_until)
+                        facts=memory.facts, facts_until=memory.facts_until,
+                        consent_asked=memory.consent_asked)
     else:
         memory = replace(_idle(memory), last_intent=intent, last_slots=jsonable(slots),
-                         offered_more=bool(offer and offer in text))
+                         offered_more=bool(offer and offer in text), layer=int(detailed))
     return Turn(text, memory, intent, decision,
                 options=follow_up.options if follow_up else (),
                 values=follow_up.values if follow_up else (),
-                escalation=decision.escalation, learned=_own_facts(u.slots))
+                escalation=decision.escalation)
+
+
+def _sources(memory: Memory, u: Understanding, ctx: Context) -> Turn:
+    """The third layer: what the cited articles say, in their own words; after that, there is
+    nothing more in the documents, and a person can say more."""
+    kb = knowledge.load()
+    idle = replace(_idle(memory), layer=memory.layer + 1)
+    if memory.layer >= 2 or memory.last_intent is None:
+        return Turn(kb.string("ui.detail.all_said"), idle, "detail.all_said")
+    slots = {**memory.facts, **memory.last_slots}
+    decision = answer(memory.last_intent, slots, ctx.profile, ctx.today)
+    text = sources_text(decision.citations, kb)
+    if not text:
+        return Turn(kb.string("ui.detail.all_said"), idle, "detail.all_said")
+    return Turn(text, idle, memory.last_intent)
+
+
+def _same_question(slots: dict[str, Any], last: dict[str, Any]) -> bool:
+    """The same facts as the last answer's; "how to apply" is the same question asked further,
+    any other part of the topic ("护照呢") a new one."""
+    how = slots.get("aspect") == "how"
+
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in jsonable(d).items() if not (how and k == "aspect")}
+    return strip(slots) == strip(last)
 
 
 def spoken_choices(question: str, options: tuple[str, ...]) -> str:
@@ -361,4 +483,5 @@ def spoken_choices(question: str, options: tuple[str, ...]) -> str:
 
 def _idle(memory: Memory) -> Memory:
     return Memory(last_intent=memory.last_intent, last_slots=memory.last_slots,
-                  facts=memory.facts, facts_until=memory.facts_until)
+                  facts=memory.facts, facts_until=memory.facts_until,
+                  consent_asked=memory.consent_asked)

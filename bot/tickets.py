@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.models import Account, Cadre, Conversation, Message, Ticket
 from junxiu_core import Priority
+from junxiu_core.numbers import spoken_date
 from junxiu_core.workdays import working_days_after
 
 PRIORITY_NAMES = {Priority.URGENT: "紧急", Priority.HIGH: "高", Priority.NORMAL: "普通",
@@ -93,6 +94,29 @@ def cadre_notice(ticket: Ticket, settings: Settings, route: agencies.Route | Non
         return kb.string("ui.ticket.urgent", n=ticket.id) + (
             kb.string("ui.duty_phone", phone=phone) if phone else "")
     return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
+
+
+def asks_after_a_ticket(text: str) -> bool:
+    """"你们啥时候给我答复", "处理得怎么样了": the cadre asks how their ticket stands."""
+    words = knowledge.load().string("ui.words.ticket_status").split()
+    return any(w in text for w in words)
+
+
+def status_notice(ticket: Ticket, now: datetime, settings: Settings) -> str:
+    """Where the ticket stands and by when staff answer, in words."""
+    kb = knowledge.load()
+    state = kb.string(f"ui.ticket.state.{ticket.status}")
+    if ticket.priority >= Priority.URGENT:
+        return kb.string("ui.ticket.status.soon", n=ticket.id, state=state)
+    # the days the cadre was told when it opened (ui.ticket.opened), on the official calendar
+    zone = ZoneInfo(settings.timezone)
+    opened = ticket.created_at
+    if opened.tzinfo is None:  # SQLite: naive UTC
+        opened = opened.replace(tzinfo=now.tzinfo)
+    due = working_days_after(opened.astimezone(zone).date(), settings.sla_working_days)
+    return kb.string("ui.ticket.status", n=ticket.id, state=state,
+                     days=settings.sla_working_days,
+                     due=spoken_date(due, now.astimezone(zone).date()))
 
 
 def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str | None = None,

@@ -98,9 +98,14 @@ class EmergencyDetector:
         return None
 
     def signals(self, text: str) -> list[str]:
-        """The net's evidence as features for the learned head: what it finds with and without
-        the look-alikes cut, and which look-alike markers are present. The model learns how
-        much each is worth (a stroke word after 去年 is not a stroke now)."""
+        """The net's evidence as features for the learned head (see `evidence`)."""
+        return self.evidence(text)[1]
+
+    def evidence(self, text: str) -> tuple[Alarm | None, list[str]]:
+        """The alarm `text` raises and the net's evidence as features for the learned head:
+        what it finds with and without the look-alikes cut, and which look-alike markers are
+        present. The model learns how much each is worth (a stroke word after 去年 is not a
+        stroke now). One pass: the caller needs both, and the net is a third of the cost."""
         out = []
         raw = self._first_sign(text)
         if raw:
@@ -114,7 +119,7 @@ class EmergencyDetector:
             out.append("eMacute")
         if any(m in text for m in self.resolved):
             out.append("eMresolved")
-        return out
+        return cut, out
 
     def _first_sign(self, text: str) -> Alarm | None:
         for kind, sign in self.signs:

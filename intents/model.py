@@ -59,16 +59,12 @@ class Model:
 
     def vector(self, feats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Columns and TF-IDF values (sublinear tf, L2-normalised) of known features."""
-        counts: dict[int, int] = {}
-        vocabulary = self.vocabulary
-        for f in feats:
-            j = vocabulary.get(f)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
+        # map() keeps the lookups in C: this loop is a third of the cost of scoring
+        found = [j for j in map(self.vocabulary.get, feats) if j is not None]
+        if not found:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        cols = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        cols, counts = np.unique(np.asarray(found, dtype=np.intp), return_counts=True)
+        tf = counts.astype(np.float32)
         vals = (1.0 + np.log(tf)) * self.idf[cols]
         vals /= np.linalg.norm(vals)
         return cols, vals

@@ -7,6 +7,7 @@
     merits [codes], age int, age_approx True   date "YYYY-MM-DD", date_kind "depart" | "return"
     region weihai|liaocheng|jilin|shanghai     place_other "湖南", destination "加拿大", abroad True
     lives_alone bool, self_care bool, serious_illness bool, last_sanatorium_year int
+    aspect "passport" | "long_stay" | "how"   (the part of a topic asked about)
 
 Amounts below 10 yuan are ignored (一块去 = "go together"); approximate amounts and ages carry
 a *_approx flag so the caller can ask for the figure. merits holds only codes with a known
@@ -541,6 +542,12 @@ _LEVELS = {"province": 1, "city": 2, "district": 3}
 _SELF_RE = re.compile(r"我|俺|本人|咱")
 _HOME_RE = re.compile(r"住|安置|定居|落户|户口|军休所|家在|居住|移交")
 _ABROAD_WORD_RE = re.compile(r"出国|出境|国外|境外")
+# A place gone to for a purpose ("去上海看病", "到青岛开会") is a visit, not where the cadre is
+# settled: it says nothing of whose rules apply (the roster, or asking, does).
+_VISIT_BEFORE_RE = re.compile(r"(?:去|到|上)(?:了|过)?$")
+_VISIT_AFTER_RE = re.compile(
+    r"(?:的?医院|的?大医院)?(?:看病|就医|就诊|治病|住院|复查|检查|体检|做手术|开刀|看专家|"
+    r"玩|旅游|旅行|逛|转转|开会|出差|探亲|看望|看孙|看儿|看女|看闺|参观)")
 # A place that names an awarding body (山东省委省政府的表彰) says who commended the cadre, not
 # where the cadre lives: it counts only when no other place is named.
 _BODY_AFTER_RE = re.compile(r"(?:省|市|县|区)?(?:委|政府|人民政府|退役军人|党委)")
@@ -596,6 +603,10 @@ def _region(msg: _Msg) -> dict[str, Any]:
             out["abroad"] = True
             continue
         start, end = msg.clause(m.start())
+        if (_VISIT_BEFORE_RE.search(msg.before(m.start(), 3))
+                and _VISIT_AFTER_RE.match(text, m.end())
+                and not _HOME_RE.search(text, start, end)):
+            continue
         body = bool(_BODY_AFTER_RE.match(text, m.end()))
         score = (-10 * body + 2 * bool(_HOME_RE.search(text, start, end))
                  + bool(_SELF_RE.search(text, start, end))
@@ -710,6 +721,23 @@ def bare_number(text: str) -> float | None:
     return parsed[0] if parsed else None
 
 
+# --- aspect ------------------------------------------------------------------------------------
+
+
+@cache
+def _aspects() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    raw = resources.files("intents").joinpath("data/aspects.yaml").read_text("utf-8")
+    return tuple((name, re.compile(pattern)) for name, pattern in yaml.safe_load(raw).items())
+
+
+def _aspect(msg: _Msg) -> dict[str, Any]:
+    """Which part of a topic is asked about (data/aspects.yaml)."""
+    for name, pattern in _aspects():
+        if pattern.search(msg.text):
+            return {"aspect": name}
+    return {}
+
+
 # --- composition -------------------------------------------------------------------------------
 
 
@@ -729,4 +757,5 @@ def extract(text: str, today: date) -> dict[str, Any]:
     slots.update(_region(msg))
     slots.update(_living(msg))
     slots.update(_last_sanatorium(numbers, today))
+    slots.update(_aspect(msg))
     return slots

@@ -10,6 +10,7 @@ Deterministic: fixed folds and seeds, examples in file order. Steps:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import time
@@ -58,6 +59,7 @@ LOOKALIKES = frozenset({"past", "hypothetical", "chronic", "policy", "concern", 
 GRID_NET = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 GRID_HEAD = (0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 GRID_TOPIC = (0.25, 0.35, 0.5, 0.7, 1.01)  # 1.01: the topic classifier never raises it alone
+GRID_FLOOR = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)  # the head's least say when the topic raises it
 
 
 def prepare(texts: Sequence[str]) -> list[list[str]]:
@@ -185,7 +187,8 @@ def emergency_decision(alarm: np.ndarray, head: np.ndarray, top_is: np.ndarray,
     """The decision understand() makes, on arrays: the net confirmed by the head, or the head
     alone, or the topic classifier putting emergency first."""
     return ((alarm & (head >= t["net"])) | (head >= t["emergency"])
-            | (top_is & (p_top >= t["topic_emergency"])))
+            | (top_is & (p_top >= t["topic_emergency"])
+               & (head >= t.get("topic_emergency_floor", 0.0))))
 
 
 def choose_emergency_thresholds(cv: dict[str, Any], temperature: float, head: np.ndarray,
@@ -198,21 +201,24 @@ def choose_emergency_thresholds(cv: dict[str, Any], temperature: float, head: np
     positive = y == "emergency"
     lookalike = np.array([e.kind in LOOKALIKES for e in examples]) & ~positive
     other = ~positive & ~lookalike
-    best: tuple[float, float, dict[str, float]] | None = None
-    for net in GRID_NET:
-        for h in GRID_HEAD:
-            for tp in GRID_TOPIC:
-                t = {"net": net, "emergency": h, "topic_emergency": tp}
-                raised = emergency_decision(alarm, head, top_is, p_top, t)
-                fa = float(raised[lookalike].mean()) if lookalike.any() else 0.0
-                if fa > LOOKALIKE_FA or float(raised[other].mean()) > OTHER_FA:
-                    continue
-                key = (float(raised[positive].mean()), -fa)
-                if best is None or key > best[:2]:
-                    best = (*key, t)
+    best: tuple[float, float, float, dict[str, float]] | None = None
+    for net, h, tp, floor in itertools.product(GRID_NET, GRID_HEAD, GRID_TOPIC, GRID_FLOOR):
+        if tp > 1.0 and floor:
+            continue  # no topic route: its floor means nothing
+        t = {"net": net, "emergency": h, "topic_emergency": tp, "topic_emergency_floor": floor}
+        raised = emergency_decision(alarm, head, top_is, p_top, t)
+        fa = float(raised[lookalike].mean()) if lookalike.any() else 0.0
+        other_fa = float(raised[other].mean())
+        if fa > LOOKALIKE_FA or other_fa > OTHER_FA:
+            continue
+        # the most emergencies caught; then the fewest false alarms, look-alikes first
+        key = (float(raised[positive].mean()), -fa, -other_fa)
+        if best is None or key > best[:3]:
+            best = (*key, t)
     if best is None:  # no point within the limits: the strictest one
-        return {"net": GRID_NET[-1], "emergency": GRID_HEAD[-1], "topic_emergency": 1.01}
-    return best[2]
+        return {"net": GRID_NET[-1], "emergency": GRID_HEAD[-1], "topic_emergency": 1.01,
+                "topic_emergency_floor": 0.0}
+    return best[3]
 
 
 def calibrate(cv: dict[str, Any], examples: Sequence[Example], alarm: np.ndarray

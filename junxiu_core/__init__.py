@@ -38,6 +38,7 @@ COMPUTED: dict[str, Rule] = {
 }
 HANDED_WITH_MORE: dict[str, Rule] = {
     "complaint": safety.complaint,
+    "bereavement": safety.bereavement,
     "bereavement.news": safety.bereavement_news,
     "health.concern": safety.health_concern,
     "policy.other": safety.policy_other,

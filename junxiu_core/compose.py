@@ -66,10 +66,12 @@ def lead_with(decision: Decision, kb: KnowledgeBase, key: str, region: str, **pa
               ) -> Decision:
     """Put another entry's answer first (it is now the answer) and keep the old one as a point."""
     entry = kb.entry(key, region)
+    lead = fill(entry.answer, params)
     decision = replace(
         decision,
-        answer=fill(entry.answer, params),
-        points=(*(fill(p, params) for p in entry.points), decision.answer, *decision.points),
+        answer=lead,
+        points=(*(fill(p, params) for p in entry.points), decision.answer,
+                *(p for p in decision.points if p != lead)),  # said once, first
         more=(*decision.more, *(fill(p, params) for p in entry.more)),
         keys=(*decision.keys, key),
     )

@@ -41,11 +41,15 @@ def travel_abroad(slots: Mapping[str, Any], profile: CadreProfile, today: date,
         if region == "national":
             return replace(decision, follow_up=region_follow_up(kb))
         return escalate(decision, "travel.no_local_rule", Priority.NORMAL)
-    if profile.rank is None and slots.get("date_kind") == "return" \
-            and rules["passport_applies_to"] == "all":
+    aspect = slots.get("aspect")
+    if profile.rank is None and rules["passport_applies_to"] == "all" and (
+            slots.get("date_kind") == "return" or aspect == "passport"):
         # "我12月5号回来，护照什么时候交": the passport rule reaches every rank here.
         decision = from_entry(kb, INTENT, "travel.passport", region, days=rules["passport_days"])
         return _deadline(decision, slots, today, kb, region, rules, "filing")
+    if aspect == "long_stay":
+        # "要是待半年呢": the long-stay rule holds for every rank (jilin §15, shanghai 6.4.4)
+        return from_entry(kb, INTENT, "travel.long_stay", region)
     if profile.rank is None:
         decision = from_entry(kb, INTENT, "travel.rank_unknown", region)
         key = "ask.rank.military" if slots.get("military_rank") else "ask.rank"
@@ -59,6 +63,9 @@ def travel_abroad(slots: Mapping[str, Any], profile: CadreProfile, today: date,
     if procedure == "approval" or rules["passport_applies_to"] == "all":
         decision = add(decision, kb, "travel.passport", region, days=rules["passport_days"])
     decision = add(decision, kb, "travel.long_stay", region)
+    if aspect == "passport" and (procedure == "approval" or rules["passport_applies_to"] == "all"):
+        decision = lead_with(decision, kb, "travel.passport", region,
+                             days=rules["passport_days"])
     return _deadline(decision, slots, today, kb, region, rules, procedure)
 
 

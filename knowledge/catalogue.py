@@ -22,6 +22,9 @@ class IntentInfo:
     clarify: bool = True
     regional: bool = False
     safety: bool = False
+    # the knowledge key holding what the national measures say of this topic, told to a cadre
+    # of a place with no rules here (default: the intent's own key)
+    national: str | None = None
 
 
 @functools.cache
@@ -35,6 +38,11 @@ def catalogue() -> dict[str, IntentInfo]:
             raise ValueError(f"{intent}: staff priority {info.staff!r} not in {PRIORITIES}")
         out[intent] = info
     return out
+
+
+def national_key(intent: str) -> str:
+    info = catalogue().get(intent)
+    return (info.national if info and info.national else intent)
 
 
 def intents_where(**wanted: object) -> frozenset[str]:

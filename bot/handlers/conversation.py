@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import knowledge
 from bot import tickets
-from bot.dialogue import Context, Turn, step
+from bot.dialogue import CONSENT, INTERRUPTS, REMEMBERED, Context, Turn, step
 from bot.handlers import Ctx, Outcome
 from bot.messages import Button, Reply
 from bot.storage import repo
@@ -26,9 +26,16 @@ async def handle(ctx: Ctx) -> Outcome:
             else text
     alive = memory.facts_until is not None and now < memory.facts_until
     u = understand(text, ctx.today, prior=memory.last_intent if alive else None)
+    if choice is None and u.intent not in INTERRUPTS and tickets.asks_after_a_ticket(u.text):
+        ticket = await repo.latest_active_ticket(s, cadre.id)
+        if ticket is not None:  # "你们啥时候给我答复": answered from the ticket, no new one
+            notice = tickets.status_notice(ticket, now, ctx.settings)
+            return Outcome([Reply(msg.chat_id, notice)], "ticket.status", notice,
+                           understanding=u)
     dialogue = Context(ctx.profile, ctx.today, now,
                        timedelta(hours=ctx.settings.pending_hours),
-                       timedelta(minutes=ctx.settings.health_concern_minutes))
+                       on_roster=bool(cadre.on_roster),
+                       offer_for=timedelta(minutes=ctx.settings.health_concern_minutes))
     turn = step(memory, u, dialogue, choice=choice)
     await repo.save_memory(s, cadre.id, turn.memory, now, turn.text)
     confirmed = learn(ctx, turn)
@@ -52,14 +59,16 @@ async def handle(ctx: Ctx) -> Outcome:
 
 
 def learn(ctx: Ctx, turn: Turn) -> str:
-    """Facts the cadre gave about themselves are kept for next time; a newly learned region is
-    confirmed back in words ("好的，记下了，您在吉林。")."""
+    """Facts the cadre gave about themselves (answering our question, or agreeing to
+    "要我记下吗？") are kept for next time; a region learned from an answer is confirmed back in
+    words ("好的，记下了，您在吉林。"); agreed facts may replace what the record held."""
     cadre, confirmation = ctx.cadre, ""
+    agreed = turn.intent == CONSENT
     for name, value in turn.learned.items():
-        if name in {"region", "status", "rank"} and value and getattr(cadre, name) is None:
+        if name in REMEMBERED and value and (agreed or getattr(cadre, name) is None):
             setattr(cadre, name, value)
             cadre.updated_at = ctx.now
-            if name == "region" and value in REGIONS:
+            if name == "region" and value in REGIONS and not agreed:
                 kb = knowledge.load()
                 confirmation = kb.string("ui.region_saved",
                                          region=kb.string(f"region.{value}")) + "\n"

@@ -264,6 +264,12 @@ async def open_ticket(s: AsyncSession, cadre_id: int, reason: str) -> Ticket | N
     return (await s.scalars(stmt.order_by(Ticket.id.desc()).limit(1))).first()
 
 
+async def latest_active_ticket(s: AsyncSession, cadre_id: int) -> Ticket | None:
+    """The cadre's most recent ticket still in the queue, whatever its reason."""
+    stmt = select(Ticket).where(Ticket.cadre_id == cadre_id, Ticket.status.in_(ACTIVE_TICKET))
+    return (await s.scalars(stmt.order_by(Ticket.id.desc()).limit(1))).first()
+
+
 async def recent_transcript(s: AsyncSession, cadre_id: int, limit: int = 6
                             ) -> list[dict[str, Any]]:
     stmt = (select(Message).where(Message.cadre_id == cadre_id)

@@ -85,3 +85,29 @@ def test_a_cadre_settled_outside_our_regions_is_handed_to_staff_not_asked_the_re
     assert decision.escalate_reason == "region.no_rules"
     assert decision.follow_up is None
     assert "湖南" in decision.text and "subsidy_yuan" not in decision.result
+
+
+@pytest.mark.parametrize(("about", "said", "never"), [
+    ("medical.subsidy", "医疗保障", ("五万元", "吉林", "上海")),
+    ("travel.abroad", "出国", ("审批表", "报备", "吉林", "上海")),
+    ("sanatorium.eligibility", "分层级", ("市级", "县级", "威海", "聊城")),
+    ("social_org.parttime", "社会组织", ("吉林", "上海")),
+])
+def test_a_place_without_rules_hears_what_the_national_measures_say_of_its_topic(
+        about: str, said: str, never: tuple[str, ...]) -> None:
+    decision = answer("policy.other", {"place_other": "长沙", "about": about},
+                      CadreProfile(), TODAY)
+    text = decision.text
+    assert "长沙" in text and said in text
+    assert not any(word in text for word in never)
+    assert {c.document for c in decision.citations} == {"national"}
+    assert decision.escalate
+
+
+def test_a_recent_death_beside_a_funeral_question_is_answered_and_told_to_staff() -> None:
+    asked = answer("bereavement", {}, CadreProfile(region="jilin"), TODAY)
+    told = answer("bereavement", {"death_reported": True}, CadreProfile(region="jilin"), TODAY)
+    assert not asked.escalate
+    assert "节哀" in told.answer and asked.answer in told.points
+    assert told.escalate and told.escalation.reason == "bereavement.news"
+    assert told.escalation.priority == Priority.HIGH

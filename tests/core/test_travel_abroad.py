@@ -116,3 +116,20 @@ def test_regions_without_a_travel_rule_go_to_staff(region: str) -> None:
 
 def test_unknown_region_is_asked() -> None:
     assert travel("national", "师级").follow_up.slot == "region"
+
+
+def test_asked_about_the_passport_the_passport_rule_comes_first_for_any_rank() -> None:
+    unknown = answer("travel.abroad", {"aspect": "passport"}, CadreProfile(region="jilin"),
+                     TODAY)
+    assert unknown.follow_up is None and "十天内" in unknown.answer
+    division = answer("travel.abroad", {"aspect": "passport"},
+                      CadreProfile(region="jilin", rank="师级"), TODAY)
+    assert "十天内" in division.answer and any("审批" in p for p in division.points)
+    assert sum("十天内" in line for line in (division.answer, *division.points)) == 1
+
+
+@pytest.mark.parametrize("region", ["jilin", "shanghai"])
+def test_a_long_stay_is_answered_without_asking_the_rank(region: str) -> None:
+    decision = answer("travel.abroad", {"aspect": "long_stay"}, CadreProfile(region=region),
+                      TODAY)
+    assert decision.follow_up is None and "每个季度" in decision.answer

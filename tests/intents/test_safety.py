@@ -84,3 +84,18 @@ def test_a_policy_question_from_a_place_without_rules_is_policy_other() -> None:
 
 def test_a_health_worry_that_is_not_urgent_is_a_concern() -> None:
     assert understand("这几天老是头晕，吃饭也不香", TODAY).intent == "health.concern"
+
+
+@pytest.mark.parametrize(("text", "recent"), [
+    ("我家老头子前天没了，后事怎么办", True),
+    ("我爸昨天走了，丧葬费怎么领", True),
+    ("我妈今早去世了 我们该找谁办后事", True),
+    ("我父亲去世三年了，抚恤金还能领吗", False),
+    ("要是他哪天不在了 丧葬费谁领", False),
+    ("军休干部去世了丧葬费多少", False),
+])
+def test_a_death_told_as_recent_is_news_even_beside_a_funeral_question(text: str,
+                                                                       recent: bool) -> None:
+    u = understand(text, TODAY)
+    assert u.intent == "bereavement"
+    assert u.death_recent is recent

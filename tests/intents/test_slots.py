@@ -548,3 +548,31 @@ def test_a_jilin_subsidy_question_with_slips_is_understood() -> None:
     assert u.intent == "medical.subsidy"
     assert (u.slots["amount_yuan"], u.slots["status"], u.slots["region"]) == (
         200_800, "退休", "jilin")
+
+
+# --- a place visited, and the part of a topic asked about ------------------------------------
+
+@pytest.mark.parametrize("text", ["我去上海看病，自己花了十二万，能补多少", "到青岛开会",
+                                  "去上海的医院看病了", "上北京看孙子去了"])
+def test_a_place_gone_to_for_a_purpose_is_not_where_the_cadre_is_settled(text: str) -> None:
+    found = slots(text)
+    assert "region" not in found and "place_other" not in found
+
+
+@pytest.mark.parametrize(("text", "region"), [("我搬到上海了", "shanghai"),
+                                              ("我住在上海，去北京玩", "shanghai"),
+                                              ("我是吉林的，去北京看孙子", "jilin")])
+def test_the_place_a_cadre_lives_still_counts_beside_a_visit(text: str, region: str) -> None:
+    assert slots(text)["region"] == region
+
+
+@pytest.mark.parametrize(("text", "aspect"), [("回来以后护照怎么办", "passport"),
+                                              ("要是待半年呢", "long_stay"),
+                                              ("那要怎么申请", "how"),
+                                              ("要带什么材料", "how")])
+def test_the_part_of_a_topic_asked_about_is_a_slot(text: str, aspect: str) -> None:
+    assert slots(text)["aspect"] == aspect
+
+
+def test_no_aspect_when_none_is_asked() -> None:
+    assert "aspect" not in slots("我能去疗养吗")
