@@ -127,7 +127,8 @@ def evaluate(rows: list[dict[str, Any]], *, with_region: bool) -> dict[str, Any]
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or [EVAL, *sorted(SETS.glob("*.jsonl"))]
+    paths = [Path(a) for a in argv] or [EVAL, *sorted(
+        p for p in SETS.glob("*.jsonl") if not p.name.startswith("conversations_"))]
     start = time.perf_counter()
     model = default_model()
     answer_text("你好", CadreProfile(), TODAY)  # warm: dictionary, model, knowledge

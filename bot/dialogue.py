@@ -14,6 +14,7 @@ from typing import Any
 
 import knowledge
 from bot.answering import clarification, jsonable
+from bot.asked import asked_sentence
 from bot.render import render, sources_text
 from intents import Understanding
 from intents.slots import bare_number
@@ -45,7 +46,20 @@ STATEMENT_CHARS = 16
 # ...unless the model is this sure of a topic ("我在上海，离休的" reads 0.48 medical.access).
 TOPIC_SURE = 0.6
 _CORRECTION = re.compile(r"说错了|搞错了|不对|弄错了|记错了|不是的")  # "说错了，我是离休的"
-_QUESTION = re.compile(r"[吗么嘛呢?？]|多少|怎么|什么|啥|能不能|可不可以|行不行|有没有|是否|咋|哪")
+_QUESTION = re.compile(r"[吗么嘛呢?？]|多少|怎么|什么|啥|能不能|可不可以|行不行|有没有|是否|咋|哪|"
+                       r"想问|问问|问一下|请问|咨询|打听")
+# A message that asks something (not "12", "谢谢", a bare fact), for choosing what to lead with.
+_ASKS = re.compile(_QUESTION.pattern + r"|多久|几|多长|多大|谁|不$")
+COMPUTED_FROM = ("amount_yuan", "age", "date", "merits", "rank", "status")
+
+
+# What a message right after an emergency is read as when it names nothing else: the same
+# emergency (its ticket is joined, and what to do is said again).
+STILL_THE_EMERGENCY = frozenset({"help", "out_of_scope", "checkin.reply", "health.concern"})
+
+
+def pending_window(memory: Memory, ctx: Context) -> bool:
+    return memory.facts_until is not None and ctx.now < memory.facts_until
 
 
 class State(StrEnum):
@@ -121,7 +135,13 @@ def _is(text: str, key: str) -> bool:
 def step(memory: Memory, u: Understanding, ctx: Context, *, choice: str | None = None
          ) -> Turn:
     """Decide one turn. `choice` is the value of a pressed button, if one was pressed."""
-    return _asking_consent(_decide(memory, u, ctx, choice), ctx)
+    # our own region question is waiting: a region in whatever comes next answers it, even
+    # inside a first question ("我是吉林退休的，…能给补多少" right after /start)
+    asked_region = memory.pending(ctx.now) and memory.pending_slot == "region"
+    turn = _decide(memory, u, ctx, choice)
+    if asked_region and u.slots.get("region") and "region" not in turn.learned:
+        turn = replace(turn, learned={**turn.learned, "region": u.slots["region"]})
+    return _asking_consent(turn, ctx)
 
 
 def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) -> Turn:
@@ -134,7 +154,9 @@ def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) 
         memory = _idle(memory)  # anything else: the question lapses, the facts stay for now
     pending = memory.pending(ctx.now)
 
-    if u.intent == "emergency":
+    if u.intent == "emergency" or (memory.last_intent == "emergency" and pending_window(
+            memory, ctx) and u.intent in STILL_THE_EMERGENCY):
+        # "打了 车快到了 俺还用干啥" right after an emergency is about it, not a new subject
         return _answer("emergency", {}, u, ctx, memory)
     if _is(u.text, "ui.words.cancel"):
         return Turn(kb.string("ui.cancelled"), _idle(memory), "cancel")
@@ -152,9 +174,9 @@ def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) 
         return Turn(kb.string("ui.goodbye.bereaved"), _idle(memory), u.intent)
     if not pending and _states_facts(u):
         return _noted(memory, u, ctx)
-    if pending and u.intent in POLITE and not _said_facts(u) \
+    if pending and (u.intent in POLITE or u.intent == "help") and not _said_facts(u) \
             and _option_value(memory, u.text) is None:
-        # "你好" / "谢谢" while we wait for an answer: reply kindly, keep the question open.
+        # "你好" / "谢谢" / "你都能干啥" while we wait for an answer: reply, keep the question open
         return replace(_answer(u.intent, {}, u, ctx, memory), memory=memory)
     if pending and (u.intent not in INTERRUPTS or choice is not None):  # a pressed button
         # answers the question it was offered with, whatever its label reads like
@@ -197,7 +219,10 @@ def _noted(memory: Memory, u: Understanding, ctx: Context) -> Turn:
     """Facts stated with no question: they correct the last answer if there was one, or are
     noted with an invitation to ask."""
     if memory.last_intent in REGIONAL_ANSWERS:
-        turn = _answer(memory.last_intent, memory.last_slots, u, ctx, memory)
+        # "说错了，他是副师职": the last question again, with what is now said winning
+        slots = {**{k: v for k, v in memory.last_slots.items() if k != "aspect"},
+                 **jsonable(u.slots)}
+        turn = _answer(memory.last_intent, slots, u, ctx, memory)
         text = knowledge.load().string("ui.facts_corrected") + "\n" + turn.text
         return replace(turn, text=text)
     kb = knowledge.load()
@@ -340,6 +365,7 @@ def _consent_answered(memory: Memory, value: str | None) -> Turn | None:
 # A bare number below this, given as the amount we asked for ("12"), is in 万: the question's
 # own example reads "比如十二万", and nobody asks for a subsidy on twelve yuan.
 WAN_BELOW = 1000
+AGE_RANGE = (40, 120)  # a bare number given as the age we asked for
 
 
 def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any],
@@ -350,6 +376,10 @@ def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any],
         number = bare_number(text)
         if number is not None and number > 0:
             return round(number * 10_000 if number < WAN_BELOW else number)
+    if slot == "age" and not slots.get(slot):
+        number = bare_number(text)  # "79" to "您今年多大岁数了？"
+        if number is not None and AGE_RANGE[0] <= number <= AGE_RANGE[1]:
+            return int(number)
     if slot == "region" and slots.get("place_other"):
         return "other"
     return slots.get(slot)
@@ -417,7 +447,7 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
         slots["about"] = u.topic
     decision = answer(intent, slots, ctx.profile, ctx.today)
     offer = None if decision.intent in CHATTER else kb_string("ui.offer_more")
-    if (not detailed and not again and intent == memory.last_intent
+    if (not detailed and not again and intent == memory.last_intent and _follow_up(u)
             and intent in REGIONAL_ANSWERS and _same_question(slots, memory.last_slots)):
         # the same topic again with nothing new ("那要怎么申请", "多久能去一次"): the next layer,
         # never the same text twice
@@ -425,7 +455,14 @@ def _answer(intent: str, slots: dict[str, Any], u: Understanding, ctx: Context,
     # "那要怎么申请": the procedure is often the first answer itself ("本人向军休所申请…"), so the
     # next layer comes with it
     how = detailed and not again and slots.get("aspect") == "how"
-    text = render(decision, detailed=detailed, offer=offer, with_answer=how)
+    lead = None
+    if (intent in REGIONAL_ANSWERS and not again and decision.follow_up is None
+            and _ASKS.search(u.text) and not any(u.slots.get(k) for k in COMPUTED_FROM)):
+        # "一批多少人", "多久能去一次": the sentence asked about first, in whichever layer (a
+        # figure computed from what the message says leads its own answer)
+        lead = asked_sentence(u.text, decision.answer, [*decision.points, *decision.more],
+                              detailed=detailed)
+    text = render(decision, detailed=detailed, offer=offer, with_answer=how, lead=lead)
     follow_up: FollowUp | None = decision.follow_up
     if follow_up is not None:
         wait = ctx.offer_for if follow_up.slot == ALERT_STAFF else ctx.pending_for
@@ -458,6 +495,15 @@ def _sources(memory: Memory, u: Understanding, ctx: Context) -> Turn:
     if not text:
         return Turn(kb.string("ui.detail.all_said"), idle, "detail.all_said")
     return Turn(text, idle, memory.last_intent)
+
+
+FOLLOW_UP_CHARS = 12  # intents.understand: a follow-up this short names no topic itself
+
+
+def _follow_up(u: Understanding) -> bool:
+    """A short message leaning on the last answer ("多久能去一次"), not the question again in
+    full (asked twice, it is answered twice)."""
+    return u.reason == "prior" or sum(ch.isalnum() for ch in u.text) <= FOLLOW_UP_CHARS
 
 
 def _same_question(slots: dict[str, Any], last: dict[str, Any]) -> bool:

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from junxiu_core import Citation, Decision
 import knowledge
+from junxiu_core import Citation, Decision
 from knowledge import KnowledgeBase, intents_where
 
 MAX_POINTS = 3
@@ -64,7 +64,7 @@ def _fitting(lines: list[str], caveats: list[str]) -> tuple[list[str], list[str]
 
 
 def render(decision: Decision, *, detailed: bool = False, cite: bool = True,
-           offer: str | None = None, with_answer: bool = False) -> str:
+           offer: str | None = None, with_answer: bool = False, lead: str | None = None) -> str:
     """The reply text.
 
     By default (one-shot, `junxiu ask`): the answer, at most three points, the caveats.
@@ -73,15 +73,18 @@ def render(decision: Decision, *, detailed: bool = False, cite: bool = True,
     is more; an answer that hands over to staff keeps its instructions in full.
     `detailed` ("详细说说"): the next layer - every point and the long version (conditions,
     procedure, whom to ask) - not the first answer again, unless `with_answer` (the answer is
-    the procedure asked for: "那要怎么申请").
+    the procedure asked for: "那要怎么申请"). `lead`: the sentence the question asks about
+    (bot.asked), said first in either layer.
     """
     caveats = list(decision.caveats)
     if detailed:
         lines = [*decision.points, *decision.more] or [decision.answer]
         if with_answer and lines[0] != decision.answer:
             lines = [knowledge.load().string("ui.detail.how") + decision.answer, *lines]
+        if lead and lead not in lines[:1] and not (with_answer and lead == decision.answer):
+            lines = [lead, *(line for line in lines if line != lead)]
     elif offer is not None and not decision.escalate:
-        lines = [decision.answer]
+        lines = [decision.answer] if lead in (None, decision.answer) else [lead, decision.answer]
         # the caveats that fit in three sentences, in the order the rules put them (the one
         # that changes the figure's meaning first); the rest wait for "详细说说"
         caveats, held_back = _fitting(lines, caveats)
