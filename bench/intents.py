@@ -4,7 +4,8 @@ Sets: `../shared/eval/dev.jsonl` and our own held-out sets in bench/sets/ (writt
 who never saw the training data nor each other's work; see bench/sets/README.md). Per set:
 intent accuracy, macro-F1, escalation, complaint topics, computed results, emergency recall and
 false alarms on look-alikes, misses by kind, a confusion matrix, latency per message in process
-(understanding + rules + rendering, and understanding alone: the target's measure). Errors go to intents_errors_<set>.jsonl.
+(understanding + rules + rendering, and understanding alone: the target's measure). Errors go
+to intents_errors_<set>.jsonl.
 
 Run: python -m bench.intents [PATH.jsonl ...]      (default: dev plus bench/sets/*.jsonl)
 """
