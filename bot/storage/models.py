@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -20,7 +21,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -41,6 +44,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class MinutesBetween(ColumnElement[int]):
+    """Whole minutes from column `earlier` to column `later` of the same row, floored (NULL
+    when either is): the expression of a generated column, so that reports group tickets by
+    response or resolution time through an index instead of computing it row by row. Spelled
+    as the reports computed it before (bot/migrations/versions/006_report_indexes.py)."""
+
+    type = Integer()
+    inherit_cache = True
+
+    def __init__(self, later: str, earlier: str) -> None:
+        self.later, self.earlier = later, earlier
+
+
+@compiles(MinutesBetween, "sqlite")
+def _minutes_sqlite(element: MinutesBetween, compiler: Any, **kw: Any) -> str:
+    return (f"CAST(((julianday({element.later}) - julianday({element.earlier})) * 86400.0) "
+            "/ (60 + 0.0) AS INTEGER)")
+
+
+@compiles(MinutesBetween)
+def _minutes_postgresql(element: MinutesBetween, compiler: Any, **kw: Any) -> str:
+    return (f"CAST(floor(CAST(EXTRACT(epoch FROM {element.later} - {element.earlier}) "
+            "AS FLOAT) / CAST(60 AS NUMERIC)) AS INTEGER)")
 
 
 class TicketStatus(StrEnum):
@@ -163,6 +191,8 @@ class Message(Base):
         UniqueConstraint("transport", "update_id"),
         Index("ix_messages_cadre_at", "cadre_id", "created_at"),
         Index("ix_messages_created_at", "created_at"),
+        # The reports' top intents: a period's inbound messages counted in intent order.
+        Index("ix_messages_intent", "direction", "intent", "created_at", "cadre_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,10 +268,18 @@ class Ticket(Base):
     """An escalation to staff (DB31/T 1044 5.11.2, 7.2): recorded, answered, closed."""
 
     __tablename__ = "tickets"
+    # The reports read a period's tickets through indexes that hold what they count, each in
+    # the order it is grouped by (SQLite groups by sorting otherwise): per day by created_at,
+    # per reason, and per minute of response and of resolution time (generated columns).
     __table_args__ = (Index("ix_tickets_open", "status", "priority"),
-                      Index("ix_tickets_created_at", "created_at"),
+                      Index("ix_tickets_created_at", "created_at", "agency_key"),
                       Index("ix_tickets_agency", "agency_key", "status"),
-                      Index("ix_tickets_staff_message", "staff_chat", "staff_message_id"))
+                      Index("ix_tickets_staff_message", "staff_chat", "staff_message_id"),
+                      Index("ix_tickets_reason", "reason", "created_at", "agency_key"),
+                      Index("ix_tickets_response", "response_minutes", "created_at",
+                            "agency_key"),
+                      Index("ix_tickets_resolution", "resolution_minutes", "status",
+                            "created_at", "agency_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown to staff as #N
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
@@ -265,6 +303,13 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     sla_due_at: Mapped[datetime | None]
     last_alert_at: Mapped[datetime | None]
+    # Derived by the database from the times above, never written. Stored where the
+    # migration can (PostgreSQL, which indexes no other kind); SQLite's are VIRTUAL, as ALTER
+    # TABLE adds no other kind, and are stored in their indexes.
+    response_minutes: Mapped[int | None] = mapped_column(
+        Computed(MinutesBetween("first_response_at", "created_at"), persisted=True))
+    resolution_minutes: Mapped[int | None] = mapped_column(
+        Computed(MinutesBetween("closed_at", "created_at"), persisted=True))
 
     def __repr__(self) -> str:
         return f"Ticket(id={self.id}, reason={self.reason!r}, status={self.status!r})"

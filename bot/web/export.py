@@ -5,6 +5,7 @@ upward: 编号, 创建时间, 军休干部, 所属军休所, 类型, 优先级, 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -39,11 +40,14 @@ async def rows(s: AsyncSession, scope: Scope, p: Period) -> list[tuple[Any, ...]
             .where(Ticket.created_at >= p.start, Ticket.created_at < p.end)
             .order_by(Ticket.id))
     stmt = scope.tickets(stmt, agency=p.agency)
+    # A few codes, a year of rows: each label looked up once.
+    label_reason, label_priority, label_status = (
+        functools.cache(f) for f in (texts.reason, texts.priority, texts.status))
     out = []
     for (n, created, name, agency, reason, priority, status, first, closed, rating,
          handler) in (await s.execute(stmt)).all():
         out.append((n, _local(created, p.zone), name or "", agency or "",
-                    texts.reason(reason), texts.priority(priority), texts.status(status),
+                    label_reason(reason), label_priority(priority), label_status(status),
                     _minutes(first, created),
                     _minutes(closed, created) if status == "closed" else None,
                     rating, handler or ""))
@@ -68,14 +72,19 @@ def xlsx(data: Sequence[tuple[Any, ...]]) -> bytes:
     return out.getvalue()
 
 
+CSV_CHUNK = 1000  # rows a chunk: one send per row made a year of tickets take a minute
+
+
 def csv_lines(data: Sequence[tuple[Any, ...]]) -> Iterator[str]:
-    """UTF-8 with a BOM, so Excel opens the Chinese right."""
+    """UTF-8 with a BOM, so Excel opens the Chinese right; sent a thousand rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    yield "\ufeff"
-    for row in (HEADERS, *data):
+    buffer.write("\ufeff")
+    for n, row in enumerate((HEADERS, *data), start=1):
         writer.writerow(["" if v is None else v.isoformat(sep=" ") if isinstance(v, datetime)
                          else v for v in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        if n % CSV_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -28,11 +28,12 @@ class Scope:
     def supervisor(self) -> bool:
         return self.staff.role == rule.SUPERVISOR
 
-    def tickets(self, stmt: S, agency: str | None = None) -> S:
+    def tickets(self, stmt: S, agency: str | None = None,
+                agency_key: Any = Ticket.agency_key) -> S:
         """`stmt` (over tickets) narrowed to the tickets this member sees, and to one
-        `agency` when the page is filtered by it."""
-        stmt = rule.tickets(stmt, self.rule)
-        return stmt.where(Ticket.agency_key == agency) if agency else stmt
+        `agency` when the page is filtered by it (`agency_key`: see bot.scope.tickets)."""
+        stmt = rule.tickets(stmt, self.rule, agency_key)
+        return stmt.where(agency_key == agency) if agency else stmt
 
     def cadres(self, stmt: S, agency: str | None = None) -> S:
         """`stmt` (joining cadres) narrowed to the cadres this member sees."""

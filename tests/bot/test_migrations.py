@@ -27,3 +27,35 @@ async def test_the_migrated_schema_is_the_models_schema(settings: Settings) -> N
     finally:
         await engine.dispose()
     assert diff == [], diff
+
+
+async def test_tickets_from_before_the_report_columns_have_their_minutes(
+        settings: Settings) -> None:
+    """006_report_indexes derives response and resolution minutes for the rows already there."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from bot.storage.models import Cadre, Ticket
+
+    await upgrade(settings.database_url, "005_merge")
+    opened = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            cadre = (await conn.execute(insert(Cadre.__table__).values(
+                name="张建国", merits=[], on_roster=False, lives_alone=False,
+                voice_replies=False, unreachable=False, created_at=opened,
+                updated_at=opened))).inserted_primary_key[0]
+            await conn.execute(insert(Ticket.__table__).values(
+                cadre_id=cadre, reason="complaint", priority=3, status="closed",
+                transcript=[], created_at=opened,
+                first_response_at=opened + timedelta(minutes=42, seconds=30),
+                closed_at=opened + timedelta(hours=26, seconds=59)))
+        await upgrade(settings.database_url)
+        async with engine.connect() as conn:
+            row = (await conn.execute(select(Ticket.response_minutes,
+                                             Ticket.resolution_minutes))).one()
+    finally:
+        await engine.dispose()
+    assert tuple(row) == (42, 26 * 60)
