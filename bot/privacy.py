@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import knowledge
 from bot.storage import repo
 from bot.storage.models import (
     Account,
@@ -129,39 +128,3 @@ async def _scrub(s: AsyncSession, traces: list[str]) -> None:
             delivery.payload = {"text": ""}
             if delivery.status == "pending":
                 delivery.status = "failed"
-
-
-def cmd_export(args: Any) -> int:
-    import json
-
-    from bot.desk import _run
-
-    async def work(s: AsyncSession, settings: Any, now: datetime) -> str:
-        data = await export(s, args.id)
-        if data is None:
-            raise _missing(args.id)
-        await repo.audit(s, "cli", "cadre.export", now, cadre_id=args.id)
-        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
-
-    return _run(work)
-
-
-def cmd_forget(args: Any) -> int:
-    from bot.desk import _run
-
-    async def work(s: AsyncSession, settings: Any, now: datetime) -> str:
-        if not args.yes:
-            if await s.get(Cadre, args.id) is None:
-                raise _missing(args.id)
-            return knowledge.load().string("staff.cli.forget_preview", id=args.id)
-        if not await forget(s, args.id, now):
-            raise _missing(args.id)
-        return knowledge.load().string("staff.cli.forgotten", id=args.id)
-
-    return _run(work)
-
-
-def _missing(cadre_id: int) -> Exception:
-    from bot.staff import DeskError
-
-    return DeskError(knowledge.load().string("staff.cli.no_cadre", id=cadre_id))

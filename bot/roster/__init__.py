@@ -6,18 +6,10 @@
     cells  one cell → one value or a reason (pure)
     store  one transaction: upsert, dry run, look-ups
     views  what staff read (phones masked by the one rule)
-    cli    the commands
+    importing  a file read, checked and imported (the commands are in bot/cli/cadres.py)
 """
 
-from bot.roster.cli import (
-    add_parsers,
-    cmd_cadres,
-    cmd_cadres_import,
-    cmd_cadres_list,
-    cmd_cadres_show,
-    parse_roster,
-    run_import,
-)
+from bot.roster.importing import load_agencies, parse_roster, run_import
 from bot.roster.model import (
     Change,
     ImportReport,
@@ -38,7 +30,6 @@ from bot.roster.table import parse_table
 from bot.roster.views import cadre_detail, cadre_line, report_text
 
 __all__ = ["INVITE_ALPHABET", "Change", "ImportReport", "ParsedRoster", "Rejected",
-           "RosterError", "RosterRow", "Skipped", "add_parsers", "cadre_detail", "cadre_line",
-           "cmd_cadres", "cmd_cadres_import", "cmd_cadres_list", "cmd_cadres_show",
-           "find_cadres", "import_roster", "list_cadres", "parse_roster", "parse_table",
+           "RosterError", "RosterRow", "Skipped", "cadre_detail", "cadre_line", "find_cadres",
+           "import_roster", "list_cadres", "load_agencies", "parse_roster", "parse_table",
            "report_text", "run_import", "show_cadre"]

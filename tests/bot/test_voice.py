@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import pytest
 
+from bot.cli.speak import cmd_speak
 from bot.render import render
 from bot.voice import asr, tts
 from bot.voice.asr import ASRConfigError, AudioDecodeError, decode_pcm16k, recognizer_from_settings
@@ -326,7 +327,7 @@ def test_without_espeak_speak_exits_kindly(monkeypatch: pytest.MonkeyPatch,
     out = tmp_path / "reply.ogg"
     args = argparse.Namespace(text="您好", out=str(out), speed=150, no_pinyin=False, show=False,
                               engine="espeak")
-    assert tts.cmd_speak(args) == 1
+    assert cmd_speak(args) == 1
     assert "espeak-ng" in capsys.readouterr().err
     assert not out.exists()
 
@@ -336,7 +337,7 @@ def test_speak_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) ->
     out = tmp_path / "reply.ogg"
     args = argparse.Namespace(text="大约能补助四万五千元。\\n补助最多十万元。", out=str(out),
                               speed=150, no_pinyin=False, show=True, engine="espeak")
-    assert tts.cmd_speak(args) == 0
+    assert cmd_speak(args) == 0
     assert probe(out.read_bytes())[:4] == ("ogg", 1, "opus", 48_000)
     printed = capsys.readouterr().out
     assert "da4 yue1" in printed and "reply.ogg" in printed
