@@ -86,7 +86,8 @@ def cpu_seconds() -> float:
 
 
 def _without_telegram_limits() -> None:
-    """PTB's AIORateLimiter with its overall and group limits off (retries on 429 kept)."""
+    """PTB's AIORateLimiter with its overall and group limits off (a 429 is still waited out
+    by bot/telegram/delivery.py)."""
     from telegram.ext import AIORateLimiter
 
     import bot.telegram.ptb as ptb

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -90,14 +91,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    for day in (moment.day, 30, 29, 28):  # 31 Jan + 1 month = 28/29 Feb
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError(moment)
+    """Calendar months later; the last day of a shorter month (31 Jan + 1 month = 28/29 Feb)."""
+    return moment + relativedelta(months=months)
 
 
 def plan(state: CadreState, now: datetime, settings: Settings) -> list[Step]:

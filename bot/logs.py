@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+from typing import Any
 
 # Bot tokens appear in URLs that HTTP libraries log (…/bot123456:ABC…/sendMessage), with the
 # colon percent-encoded in file URLs (httpx: …/file/bot123456%3AABC…/voice/file_1.oga).
@@ -52,10 +54,37 @@ class MaskingFilter(logging.Filter):
 
 class MaskingFormatter(logging.Formatter):
     """Masks the whole formatted record, traceback included: a phone number in a failed SQL
-    statement's parameters or an exception's message never reaches the log."""
+    statement's parameters or an exception's message never reaches the log. The traceback is
+    masked as it is formatted, so the copy the record keeps (`exc_text`, which every later
+    handler prints instead of formatting it again) is the masked one too."""
 
     def format(self, record: logging.LogRecord) -> str:
         return mask(super().format(record))
+
+    def formatException(self, ei: Any) -> str:  # logging's camelCase names
+        return mask(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return mask(super().formatStack(stack_info))
+
+
+class _Stderr(logging.StreamHandler):
+    """Whatever sys.stderr is when a record comes (as logging's own last resort)."""
+
+    def __init__(self, level: int) -> None:
+        logging.Handler.__init__(self, level)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+
+def mask_last_resort() -> None:
+    """The staff commands set up no logging: Python prints their warnings through its last
+    resort handler. Make that one mask too, printing as it did (the message alone)."""
+    handler = _Stderr(logging.WARNING)
+    handler.setFormatter(MaskingFormatter("%(message)s"))
+    logging.lastResort = handler
 
 
 def setup_logging(level: int = logging.INFO) -> None:

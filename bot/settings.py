@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     incident_hours: float = 6.0
     # Flood control: at most this many messages per cadre per minute are processed at once.
     flood_per_minute: int = 20
-    send_retries: int = 5
 
     # Check-ins (jilin §15, shanghai 5.8.2-5.8.3, 6.4.4).
     checkin_monthly_days: int = 30  # ping a cadre with no contact for this long

@@ -107,6 +107,8 @@ class CadreProfile:
     def age_on(self, today: date) -> int | None:
         if self.birth_date is None:
             return self.age
+        # Kept by hand, not dateutil's relativedelta: that makes someone born on 29 February a
+        # year older on 28 February; here the birthday is 1 March in a common year.
         before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
         return today.year - self.birth_date.year - before_birthday
 

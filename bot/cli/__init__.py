@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     argv = list(sys.argv[1:] if argv is None else argv)
+    from bot.logs import mask_last_resort
+
+    mask_last_resort()  # `run` and `desk` set up logging themselves; the others print warnings
     args = build_parser(only_ask=argv[:1] == ["ask"]).parse_args(argv)
     settings = _settings() if _needs_settings(args) else None
     try:

@@ -275,6 +275,8 @@ def year_month(value: Any) -> date | None:
 
 
 def age_on(born: date, today: date) -> int:
+    # As junxiu_core.CadreProfile.age_on, by hand: relativedelta would make a 29 February
+    # birthday fall on 28 February in a common year.
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 

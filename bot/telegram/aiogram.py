@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
@@ -30,17 +29,17 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.messages import Reply
 from bot.service import ConversationService
 from bot.settings import Settings
+from bot.telegram import pump
 from bot.telegram.convert import incoming_from_callback, incoming_from_message
-from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
+from bot.telegram.delivery import RetryLater, Send, Transient, Unreachable, deliver
 from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
-
-FLUSH_SECONDS = 5.0
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
@@ -145,17 +144,25 @@ def build_dispatcher(service: ConversationService) -> Dispatcher:
     return dp
 
 
-async def _flush_forever(service: ConversationService, bot: Bot) -> None:
-    """The outbox and the staff alerts, on a timer (aiogram has no job queue)."""
-    while True:
-        await asyncio.sleep(FLUSH_SECONDS)
-        try:
-            await deliver(service, sender(bot), await service.resume(TRANSPORT))
-            await flush(service, sender(bot))
-            await deliver(service, sender(bot), await service.tick_escalations())
-            await deliver(service, sender(bot), (await service.tick_checkins()).replies)
-        except Exception:  # logged; the outbox keeps the replies for the next pass
-            log.exception("outbox flush failed")
+def build_scheduler(service: ConversationService, bot: Bot) -> AsyncIOScheduler:
+    """The timers, as PTB's job queue runs them (bot/telegram/pump.py): aiogram has none."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    send = sender(bot)
+    start = datetime.now(UTC)
+    for job, seconds in ((pump.flush_outbox, pump.FLUSH_SECONDS),
+                         (pump.alert_staff, pump.ALERT_SECONDS)):
+        scheduler.add_job(_logged, "interval", seconds=seconds, args=(job, service, send),
+                          id=job.__name__, next_run_time=start + timedelta(seconds=seconds),
+                          max_instances=1, coalesce=True)
+    return scheduler
+
+
+async def _logged(job: Callable[[ConversationService, Send], Awaitable[None]],
+                  service: ConversationService, send: Send) -> None:
+    try:
+        await job(service, send)
+    except Exception:  # logged; the outbox keeps the replies for the next pass
+        log.exception("%s failed", job.__name__)
 
 
 async def run_polling(settings: Settings, service: ConversationService, *,
@@ -163,13 +170,11 @@ async def run_polling(settings: Settings, service: ConversationService, *,
     dp = build_dispatcher(service)
     bot = build_bot(settings, request_middlewares=(dp["intake"].aiogram_request_middleware(),))
     await bot(DeleteWebhook())  # aiogram does not do this itself
-    await deliver(service, sender(bot), await service.resume(TRANSPORT))
-    await flush(service, sender(bot))
-    flusher = asyncio.create_task(_flush_forever(service, bot))
+    await pump.flush_outbox(service, sender(bot))  # what a crash interrupted, what still waits
+    scheduler = build_scheduler(service, bot)
+    scheduler.start()
     try:
         await dp.start_polling(bot, polling_timeout=polling_timeout, handle_signals=True)
     finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
+        scheduler.shutdown(wait=False)  # cancels a pass still running
         await bot.session.close()

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from weakref import WeakKeyDictionary
 
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
 from bot.messages import Reply
 from bot.service import ConversationService
 from bot.telegram.intake import retrying_db
@@ -18,6 +20,10 @@ log = logging.getLogger(__name__)
 TRANSPORT = "telegram"
 # Telegram's limit is about one message a second per chat; bursts to one chat are paced.
 PER_CHAT_INTERVAL = 1.0
+# A 429 asking to wait this long or less is waited out while sending (at most this many tries);
+# a longer one goes back to the outbox with Telegram's delay.
+SHORT_429_SECONDS = 5.0
+SHORT_429_ATTEMPTS = 3
 # Outbox rows this process is sending or has sent, per service. The periodic flush runs beside
 # the handlers: without this it re-sends a reply a handler is still sending (a 429 wait lasts
 # seconds) or has just sent, and the cadre gets the answer twice.
@@ -47,41 +53,57 @@ Send = Callable[[Reply], Awaitable[int | None]]
 async def deliver(service: ConversationService, send: Send, replies: Iterable[Reply]) -> int:
     """Send each reply in order and mark it; returns how many went out now.
 
-    A 429 with a short retry_after is waited out here so the cadre gets the answer at once;
-    anything else stays in the outbox and the next flush retries it. Nothing is dropped.
+    The one place a 429 is handled, for both frameworks (PTB's rate limiter paces sends but
+    does not retry them): a short retry_after is waited out here, up to SHORT_429_ATTEMPTS
+    times, so the cadre gets the answer at once; a longer one, or 429s on every attempt, go
+    back to the outbox with Telegram's delay. Anything else stays in the outbox for the next
+    flush. Nothing is dropped.
     """
     sent = 0
     for reply in replies:
         if reply.delivery_id is not None and not _claim(service, reply.delivery_id):
             continue  # another task of this process is sending it, or has sent it
         try:
-            for _attempt in range(3):
-                try:
-                    message_id = await send(reply)
-                except RetryLater as exc:
-                    if exc.seconds <= 5:
-                        await asyncio.sleep(exc.seconds)
-                        continue
-                    await _failed(service, reply, str(exc), retry_after=exc.seconds)
-                except Unreachable as exc:
-                    log.warning("chat unreachable for delivery %s: %s", reply.delivery_id, exc)
-                    await _failed(service, reply, f"unreachable: {exc}", permanent=True)
-                except Transient as exc:
-                    log.warning("delivery %s failed, will retry: %s", reply.delivery_id, exc)
-                    await _failed(service, reply, str(exc))
-                else:
-                    sent += 1
-                    if reply.delivery_id is not None:  # a database blip must not re-send it
-                        await retrying_db(
-                            partial(service.delivered, reply.delivery_id, message_id),
-                            f"recording delivery {reply.delivery_id} as sent")
-                break
-            else:  # 429 on every attempt: left pending for the next flush
-                await _failed(service, reply, "retry after: attempts used up")
+            try:
+                message_id = await _waiting_out_429(send, reply)
+            except RetryLater as exc:
+                await _failed(service, reply, str(exc), retry_after=exc.seconds)
+            except Unreachable as exc:
+                log.warning("chat unreachable for delivery %s: %s", reply.delivery_id, exc)
+                await _failed(service, reply, f"unreachable: {exc}", permanent=True)
+            except Transient as exc:
+                log.warning("delivery %s failed, will retry: %s", reply.delivery_id, exc)
+                await _failed(service, reply, str(exc))
+            else:
+                sent += 1
+                if reply.delivery_id is not None:  # a database blip must not re-send it
+                    await retrying_db(
+                        partial(service.delivered, reply.delivery_id, message_id),
+                        f"recording delivery {reply.delivery_id} as sent")
         except BaseException:
             _release(service, reply.delivery_id)
             raise
     return sent
+
+
+def _short_429(exc: BaseException) -> bool:
+    return isinstance(exc, RetryLater) and exc.seconds <= SHORT_429_SECONDS
+
+
+def _telegrams_delay(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome is not None else None
+    return error.seconds if isinstance(error, RetryLater) else 0.0
+
+
+async def _waiting_out_429(send: Send, reply: Reply) -> int | None:
+    retrying = AsyncRetrying(retry=retry_if_exception(_short_429), wait=_telegrams_delay,
+                             stop=stop_after_attempt(SHORT_429_ATTEMPTS),
+                             sleep=lambda seconds: asyncio.sleep(seconds), reraise=True)
+
+    async def attempt() -> int | None:  # tenacity awaits coroutine functions only
+        return await send(reply)
+
+    return await retrying(attempt)
 
 
 def _claim(service: ConversationService, delivery_id: int) -> bool:
@@ -113,7 +135,11 @@ async def _failed(service: ConversationService, reply: Reply, error: str, *,
 
 def paced(send: Send, per_second: float, per_chat: float = PER_CHAT_INTERVAL) -> Send:
     """Keep a burst (a check-in pass over thousands of cadres) under Telegram's limits: at most
-    `per_second` messages overall and one per `per_chat` seconds to any one chat."""
+    `per_second` messages overall and one per `per_chat` seconds to any one chat.
+
+    Kept by hand: it paces (no retry), for the bare Bot of `junxiu checkins tick` and the
+    bench, which have no PTB Application and so no AIORateLimiter; a 429 is still handled
+    once, by `deliver`."""
     loop_time = asyncio.get_running_loop().time
     state = {"next": 0.0}
     last_in_chat: dict[str, float] = {}

@@ -26,6 +26,13 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_before_delay,
+    wait_exponential,
+)
 
 from bot.messages import Incoming, Reply
 from bot.service import ConversationService
@@ -220,22 +227,32 @@ def _retryable(exc: BaseException) -> bool:
 
 
 async def retrying_db(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """`call()`, retried with backoff while the database cannot be reached (a restart, a lock
-    held too long), for up to STORE_RETRY_SECONDS; other errors are raised at once."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STORE_RETRY_SECONDS
-    delay = 0.2
-    while True:
-        try:
-            return await call()
-        except Exception as exc:
-            if not _retryable(exc) or loop.time() + delay > deadline:
-                log.error("%s failed", what)
-                raise
-            log.warning("database unavailable (%s); %s retried in %.1f s",
-                        type(exc).__name__, what, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    """`call()`, retried with backoff (0.2 s doubling to 5 s) while the database cannot be
+    reached (a restart, a lock held too long), giving up before a wait would pass
+    STORE_RETRY_SECONDS; other errors are raised at once."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_retryable),
+        wait=wait_exponential(multiplier=0.2, max=5.0),
+        stop=stop_before_delay(STORE_RETRY_SECONDS),
+        sleep=lambda seconds: asyncio.sleep(seconds),  # looked up when called (tests)
+        before_sleep=lambda state: _log_retry(state, what),
+        reraise=True)
+
+    async def attempt() -> T:  # tenacity awaits coroutine functions only, not what returns one
+        return await call()
+
+    try:
+        return await retrying(attempt)
+    except Exception:
+        log.error("%s failed", what)
+        raise
+
+
+def _log_retry(state: RetryCallState, what: str) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    log.warning("database unavailable (%s); %s retried in %.1f s", type(error).__name__, what,
+                wait)
 
 
 async def handle_durably(service: ConversationService, msg: Incoming) -> list[Reply]:

@@ -29,14 +29,12 @@ from telegram.ext import (
 from bot.messages import Incoming, Reply
 from bot.service import ConversationService
 from bot.settings import Settings
+from bot.telegram import pump
 from bot.telegram.convert import incoming_from_callback, incoming_from_message
-from bot.telegram.delivery import TRANSPORT, RetryLater, Transient, Unreachable, deliver, flush
+from bot.telegram.delivery import RetryLater, Transient, Unreachable, deliver
 from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
-
-FLUSH_SECONDS = 5.0
-ALERT_SECONDS = 30.0
 
 
 class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -121,27 +119,31 @@ async def on_error(update: object, context: JunxiuContext) -> None:
 
 
 async def flush_outbox(context: JunxiuContext) -> None:
-    """Deferred messages (flood control) and replies waiting after a failure."""
-    await deliver(context.service, sender(context.bot), await context.service.resume(TRANSPORT))
-    await flush(context.service, sender(context.bot))
+    await pump.flush_outbox(context.service, sender(context.bot))
 
 
 async def alert_staff(context: JunxiuContext) -> None:
-    """Emergency re-alerts, SLA reminders and check-ins (their state is in the database)."""
-    service = context.service
-    await deliver(service, sender(context.bot), await service.tick_escalations())
-    await deliver(service, sender(context.bot), (await service.tick_checkins()).replies)
+    await pump.alert_staff(context.service, sender(context.bot))
 
 
 async def post_init(app: Application) -> None:
-    service: ConversationService = app.bot_data["service"]
     await app.bot.delete_webhook()
     # Finish what a crash interrupted, then send anything still waiting.
-    await deliver(service, sender(app.bot), await service.resume(TRANSPORT))
-    await flush(service, sender(app.bot))
+    await pump.flush_outbox(app.bot_data["service"], sender(app.bot))
+
+
+class _OurRetries(logging.Filter):
+    """PTB's limiter logs a 429 it does not retry as an error with its traceback; with
+    max_retries=0 that is every 429, which bot/telegram/delivery.py handles and logs itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Rate limit hit after maximum of 0 retries")
 
 
 def build_application(settings: Settings, service: ConversationService) -> Application:
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _OurRetries) for f in limiter_log.filters):
+        limiter_log.addFilter(_OurRetries())
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     intake = Intake(service)
     app = (
@@ -149,7 +151,9 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
         .token(token)
         .base_url(f"{settings.api_root}/bot")
         .base_file_url(f"{settings.api_root}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=settings.send_retries))
+        # Paces sends under Telegram's limits (30/s, 1/s a chat, 20/min a group); a 429 is
+        # not retried here but in the one place both frameworks share (bot/telegram/delivery).
+        .rate_limiter(AIORateLimiter(max_retries=0))
         .context_types(ContextTypes(context=JunxiuContext))
         # Concurrent, but an update is confirmed to Telegram only once it is stored.
         .concurrent_updates(intake.ptb_update_processor())
@@ -162,8 +166,9 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
     app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_update))
     app.add_error_handler(on_error)
     if app.job_queue is not None:
-        app.job_queue.run_repeating(flush_outbox, interval=FLUSH_SECONDS, first=FLUSH_SECONDS)
-        app.job_queue.run_repeating(alert_staff, interval=ALERT_SECONDS, first=ALERT_SECONDS)
+        for job, seconds in ((flush_outbox, pump.FLUSH_SECONDS),
+                             (alert_staff, pump.ALERT_SECONDS)):
+            app.job_queue.run_repeating(job, interval=seconds, first=seconds)
     return app
 
 

@@ -63,10 +63,12 @@ class _InFlight:
 class BotRunner:
     """One bot process: the app (database, service) plus one framework polling the fake."""
 
-    def __init__(self, framework: str, api: FakeBotAPI, settings: Settings) -> None:
+    def __init__(self, framework: str, api: FakeBotAPI, settings: Settings, *,
+                 clock: Callable[[], dtm.datetime] | None = None) -> None:
         self.framework = framework
         self.api = api
         self.settings = settings
+        self.clock = clock
         self.app: App | None = None
         self._stop: Callable[[], Awaitable[None]] | None = None
 
@@ -77,7 +79,8 @@ class BotRunner:
 
     async def start(self) -> None:
         assert self.app is None, "already running"
-        self.app = await build_app(self.settings)
+        self.app = await (build_app(self.settings) if self.clock is None
+                          else build_app(self.settings, clock=self.clock))
         starter = self._start_ptb if self.framework == "ptb" else self._start_aiogram
         try:
             self._stop = await starter(self.app)
@@ -132,8 +135,8 @@ class BotRunner:
     async def _start_aiogram(self, app: App) -> Callable[[], Awaitable[None]]:
         from aiogram.methods import DeleteWebhook
 
-        from bot.telegram.aiogram import _flush_forever, build_bot, build_dispatcher, sender
-        from bot.telegram.delivery import TRANSPORT, deliver, flush
+        from bot.telegram import pump
+        from bot.telegram.aiogram import build_bot, build_dispatcher, build_scheduler, sender
 
         dp = build_dispatcher(app.service)
         bot = build_bot(self.settings,
@@ -141,14 +144,14 @@ class BotRunner:
         in_flight = _InFlight()
         dp.update.outer_middleware(in_flight)
         service = app.service
-        try:  # what run_polling does before polling (and its outbox timer below)
+        try:  # what run_polling does before polling (and its timers below)
             await bot(DeleteWebhook())
-            await deliver(service, sender(bot), await service.resume(TRANSPORT))
-            await flush(service, sender(bot))
+            await pump.flush_outbox(service, sender(bot))
         except BaseException:
             await bot.session.close()
             raise
-        flusher = asyncio.create_task(_flush_forever(service, bot))
+        scheduler = build_scheduler(service, bot)
+        scheduler.start()
         polling = asyncio.create_task(
             dp.start_polling(bot, handle_signals=False, polling_timeout=1))
 
@@ -165,9 +168,8 @@ class BotRunner:
                 with contextlib.suppress(asyncio.CancelledError):
                     await polling
             finally:
-                flusher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await flusher
+                scheduler.shutdown(wait=False)  # cancels a pass still running
+                await asyncio.sleep(0)  # and lets it end
                 await bot.session.close()
 
         return stop

@@ -139,11 +139,9 @@ async def test_a_429_on_send_is_waited_out_and_the_reply_arrives(
 @pytest.fixture
 def fast_outbox_flush(monkeypatch: pytest.MonkeyPatch) -> None:
     """The periodic outbox flush every 0.2 s instead of 5 s (set before the bot starts)."""
-    import bot.telegram.aiogram as aiogram_adapter
-    import bot.telegram.ptb as ptb_adapter
+    from bot.telegram import pump
 
-    monkeypatch.setattr(ptb_adapter, "FLUSH_SECONDS", 0.2)
-    monkeypatch.setattr(aiogram_adapter, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(pump, "FLUSH_SECONDS", 0.2)
 
 
 async def test_the_outbox_flush_does_not_resend_a_reply_held_up_by_a_429(

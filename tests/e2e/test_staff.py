@@ -28,12 +28,10 @@ def ui(key: str, **params: object) -> str:
 @pytest.fixture
 def fast_timers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Outbox flush and staff alerts every 0.2 s instead of 5 s / 30 s."""
-    import bot.telegram.aiogram as aiogram_adapter
-    import bot.telegram.ptb as ptb_adapter
+    from bot.telegram import pump
 
-    monkeypatch.setattr(ptb_adapter, "FLUSH_SECONDS", 0.2)
-    monkeypatch.setattr(ptb_adapter, "ALERT_SECONDS", 0.2)
-    monkeypatch.setattr(aiogram_adapter, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(pump, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(pump, "ALERT_SECONDS", 0.2)
 
 
 async def add_staff(runner: BotRunner) -> None:

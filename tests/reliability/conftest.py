@@ -276,11 +276,9 @@ FLUSH_SECONDS = 0.2
 @pytest.fixture
 def fast_flush(monkeypatch: pytest.MonkeyPatch) -> None:
     """The periodic outbox pass every 0.2 s instead of 5 s (set before the bot starts)."""
-    import bot.telegram.aiogram as aiogram_adapter
-    import bot.telegram.ptb as ptb_adapter
+    from bot.telegram import pump
 
-    monkeypatch.setattr(ptb_adapter, "FLUSH_SECONDS", FLUSH_SECONDS)
-    monkeypatch.setattr(aiogram_adapter, "FLUSH_SECONDS", FLUSH_SECONDS)
+    monkeypatch.setattr(pump, "FLUSH_SECONDS", FLUSH_SECONDS)
 
 
 @pytest.fixture(params=["ptb", "aiogram"])

@@ -105,10 +105,10 @@ class DeskServer:
 
 @pytest.fixture
 def fast_timers(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.telegram.ptb as ptb_adapter
+    from bot.telegram import pump
 
-    monkeypatch.setattr(ptb_adapter, "FLUSH_SECONDS", 0.2)
-    monkeypatch.setattr(ptb_adapter, "ALERT_SECONDS", 0.2)
+    monkeypatch.setattr(pump, "FLUSH_SECONDS", 0.2)
+    monkeypatch.setattr(pump, "ALERT_SECONDS", 0.2)
 
 
 @pytest.fixture
