@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -57,10 +57,17 @@ class Inbox:
         None for a redelivered update."""
         async with self._sessions.begin() as s:
             account = await repo.account_for(s, msg, msg.at)
+            original = await _corrected(s, msg, account.cadre_id)
+            if original is not None:
+                msg = replace(msg, corrects=original.id)
             inbound = await self.store(s, msg, account.cadre_id)
             if inbound is None:
                 log.info("duplicate update %s ignored", msg.update_id)
                 return None
+            if original is not None and original.processed_at is None:
+                # Not answered yet (deferred, or a crash): the correction is answered instead.
+                original.processed_at = msg.at
+                original.payload = {**(original.payload or {}), "corrected_by": inbound.id}
             cadre = await s.get(Cadre, account.cadre_id)  # loaded with the account
             if _new_contact(cadre, msg.at):
                 await repo.record_contact(s, cadre, "message", msg.at)
@@ -91,6 +98,13 @@ class Inbox:
 # Messages this close together are one conversation: one contact in the log (the monthly duty
 # and the six-month rule need the day, not every message), and no write for the rest.
 ONE_CONTACT = timedelta(hours=1)
+
+
+async def _corrected(s: AsyncSession, msg: Incoming, cadre_id: int) -> Message | None:
+    """The stored message an edit corrects (the first with its message id), if any."""
+    if not msg.edited or msg.message_id is None:
+        return None
+    return await repo.first_with_message_id(s, cadre_id, msg.transport, msg.message_id)
 
 
 def _new_contact(cadre: Cadre, at: datetime) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -41,12 +42,20 @@ class Incoming:
     chat_type: str = "private"
     reply_to_message_id: int | None = None  # for staff replying to a ticket post
     kind: str = "text"  # text | voice | contact | callback | command | other
+    message_id: int | None = None  # the transport's id of this message in its chat
+    edited: bool = False  # the cadre edited an earlier message (same message_id): a correction
+    corrects: int | None = None  # the stored message an edit corrects (set by the inbox)
+    # A voice note's file, downloaded once the message is stored; a photo's or document's,
+    # kept for staff (its caption is the text).
+    file_id: str | None = None
+    file_kind: str | None = None  # voice | audio | photo | document
 
     def payload(self) -> dict[str, Any]:
         """Everything needed to replay the message that has no column of its own (the audio
         is kept as a file: `messages.audio_path`). One list, read back by `replayed`."""
         return {name: value for name in _PAYLOAD_FIELDS
-                if (value := getattr(self, name)) not in (None, "")}
+                if (value := getattr(self, name)) is not None and value != ""
+                and value is not False}
 
     @classmethod
     def replayed(cls, *, transport: str, at: datetime, text: str | None, kind: str,
@@ -62,6 +71,15 @@ class Incoming:
 # or a file (voice).
 _PAYLOAD_FIELDS = tuple(f.name for f in fields(Incoming)
                         if f.name not in {"transport", "at", "text", "kind", "update_id", "voice"})
+
+
+class FetchFailed(Exception):
+    """A file could not be downloaded from the transport (the adapter's error, named)."""
+
+
+# What the service may ask of the transport once a message is stored (bot/telegram/hooks.py).
+Fetch = Callable[[str], Awaitable[bytes]]  # file id → its bytes, or FetchFailed
+Acknowledge = Callable[[], Awaitable[None]]  # a button press answered (its spinner stopped)
 
 
 @dataclass(frozen=True)

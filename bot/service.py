@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 import knowledge
 from bot import agencies, checkins, staff, tickets
@@ -27,7 +28,7 @@ from bot.dialogue import ALERT_STAFF, State
 from bot.handlers import Ctx, Kind, Outcome, kind_of
 from bot.handlers.table import dispatch
 from bot.inbox import Inbox, Stored
-from bot.messages import Incoming, Reply
+from bot.messages import Acknowledge, Fetch, FetchFailed, Incoming, Reply
 from bot.outbox import TELEGRAM, Outbox
 from bot.settings import Settings
 from bot.storage import repo
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+FETCH_ATTEMPTS = 3  # a voice note's download, before it goes to staff as it is
 TRANSPORT_TELEGRAM = TELEGRAM  # the staff group lives on Telegram
 
 
@@ -71,18 +73,24 @@ class ConversationService:
 
     # -- inbound ------------------------------------------------------------------------
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
-        """Store, then process one inbound message; returns the replies to send now."""
+    async def handle(self, msg: Incoming, *, fetch: Fetch | None = None,
+                     acknowledge: Acknowledge | None = None) -> list[Reply]:
+        """Store, then process one inbound message; returns the replies to send now.
+
+        The transport's calls wait until the message is stored: `acknowledge` (a button
+        press answered) and `fetch` (a voice note's bytes). Neither failing loses it."""
         msg = _without_nul(msg)
         if msg.chat_type != "private":
             if not await self._is_staff_chat(msg.chat_id):
                 # A group the bot was added to: not a conversation with a cadre, and no place
                 # for staff commands either (a /ticket there would show a cadre's phone).
+                await _acknowledged(acknowledge)
                 return []
-            return await self._staff(msg)  # the settings' or an agency's staff group
+            return await _acknowledged(acknowledge, await self._staff(msg))  # a staff group
         if kind_of(msg, self._staff_chat) == Kind.STAFF:
-            return await self._staff(msg)
+            return await _acknowledged(acknowledge, await self._staff(msg))
         stored = await self.inbox.receive(msg)  # stored first: nothing is lost
+        await _acknowledged(acknowledge)
         if stored is None:
             return []
         if stored.deferred:  # answered by `resume` at the allowed pace
@@ -93,7 +101,7 @@ class ConversationService:
                 notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
                 return await self._queue(s, cadre, msg.transport, Outcome([notice]),
                                          self._clock())
-        return await self._process(stored)
+        return await self._process(await self._with_audio(stored, fetch))
 
     async def _is_staff_chat(self, chat_id: str) -> bool:
         """The settings' staff group or any agency's (groups only: a cadre's chat never is)."""
@@ -102,9 +110,10 @@ class ConversationService:
         async with self._sessions() as s:
             return (await agencies.load(s, self._settings)).is_staff_chat(chat_id)
 
-    async def resume(self, transport: str) -> list[Reply]:
+    async def resume(self, transport: str, fetch: Fetch | None = None) -> list[Reply]:
         """Finish every stored inbound message without a reply: after a crash, and for
-        messages deferred by flood control (each cadre at the allowed pace, in order)."""
+        messages deferred by flood control (each cadre at the allowed pace, in order). A voice
+        note stored but not yet downloaded is fetched now."""
         replies: list[Reply] = []
         held: set[int] = set()  # a cadre still over the limit: their later ones wait too
         for stored in await self.inbox.pending(transport):
@@ -116,8 +125,25 @@ class ConversationService:
                             and not self.inbox.urgent(stored.msg):
                         held.add(stored.cadre_id)
                         continue
-            replies += await self._process(stored)
+            replies += await self._process(await self._with_audio(stored, fetch))
         return replies
+
+    async def _with_audio(self, stored: Stored, fetch: Fetch | None) -> Stored:
+        """A voice note's bytes, downloaded now that it is stored (a few tries). Failing that
+        it is answered without them: the voice handler hands it to staff, its file id in the
+        ticket, and tells the cadre so."""
+        msg = stored.msg
+        if msg.kind != "voice" or msg.voice is not None or not msg.file_id or fetch is None:
+            return stored
+        retrying = AsyncRetrying(retry=retry_if_exception_type(FetchFailed),
+                                 stop=stop_after_attempt(FETCH_ATTEMPTS),
+                                 wait=wait_exponential(multiplier=0.5, max=2.0), reraise=True)
+        try:
+            data = await retrying(fetch, msg.file_id)
+        except FetchFailed as exc:
+            log.warning("voice note %s not downloaded: %s", stored.inbound_id, exc)
+            return stored
+        return replace(stored, msg=replace(msg, voice=data))
 
     async def _staff(self, msg: Incoming) -> list[Reply]:
         """Staff commands, buttons and reply-to-ticket, from the roster only."""
@@ -268,6 +294,14 @@ class ConversationService:
                      permanent: bool = False) -> None:
         await self.outbox.failed(delivery_id, error, retry_after=retry_after,
                                  permanent=permanent)
+
+
+async def _acknowledged(acknowledge: Acknowledge | None, replies: list[Reply] | None = None
+                        ) -> list[Reply]:
+    """The transport told the message is in (a button stops spinning), once it is stored."""
+    if acknowledge is not None:
+        await acknowledge()
+    return replies or []
 
 
 def _record_understanding(inbound: Message, outcome: Outcome) -> None:

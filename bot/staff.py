@@ -188,8 +188,10 @@ async def ticket_text(s: AsyncSession, number: int, within: Scope = EVERYTHING,
                if (m.author or "").startswith(("staff:", "cli")) else
                _s("ui.staff.who.assistant"))
         at = m.created_at if m.created_at.tzinfo else m.created_at.replace(tzinfo=UTC)
+        text = m.text or f"[{m.kind}]"
+        attached = tickets.file_line(repo.file_entry(m))
         lines.append(_s("ui.staff.transcript_line", at=f"{at.astimezone(local):%m-%d %H:%M}",
-                        who=who, text=m.text or f"[{m.kind}]"))
+                        who=who, text=f"{text} {attached}" if attached else text))
     if t.rating is not None:
         lines.append(_s("ui.staff.rated", rating=t.rating))
     return "\n".join(lines)

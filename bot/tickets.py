@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -138,12 +139,26 @@ def staff_post(ticket: Ticket, cadre: Cadre, staff_chat: str, *, audio_path: str
         phone=" / ".join(p for p in (cadre.phone, cadre.other_phone) if p) or "-",
         question=_clip(ticket.question) or "-",
         answer=_clip(ticket.bot_answer) or "-")
+    files = [line for entry in ticket.transcript or () if (line := file_line(entry))]
+    if files:  # the cadre's photos and documents: staff open them by file id
+        text += "\n" + "\n".join(dict.fromkeys(files))
     buttons = ((Button(kb.string("ui.staff.claim"), f"claim:{ticket.id}"),
                 Button(kb.string("ui.staff.close"), f"close:{ticket.id}")),)
     if audio_path is None and not (reopened or reminder or update is not None):
         audio_path = ticket.audio_path  # a new ticket's voice note goes with its first post
     return Reply(staff_chat, text, buttons=buttons, ticket_id=ticket.id, to_staff=True,
                  voice_path=audio_path or None)
+
+
+def file_line(entry: dict[str, Any]) -> str | None:
+    """"附件：照片，文件ID …" for a transcript entry with a file (repo.file_entry)."""
+    file = entry.get("file")
+    if not file:
+        return None
+    kb = knowledge.load()
+    return kb.string("ui.staff.attachment",
+                     kind=kb.strings.get(f"ui.file.{file['kind']}", file["kind"]),
+                     file_id=file["id"])
 
 
 def _clip(text: str | None, limit: int = 1000) -> str | None:

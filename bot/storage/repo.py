@@ -85,6 +85,18 @@ async def record_inbound(s: AsyncSession, cadre_id: int, msg: Incoming, now: dat
     return message
 
 
+async def first_with_message_id(s: AsyncSession, cadre_id: int, transport: str,
+                                message_id: int) -> Message | None:
+    """A cadre's inbound message by the transport's message id (an edit keeps the id, so the
+    first one stored is the original)."""
+    stmt = (select(Message)
+            .where(Message.cadre_id == cadre_id, Message.transport == transport,
+                   Message.direction == "in",
+                   Message.payload["message_id"].as_integer() == message_id)
+            .order_by(Message.id).limit(1))
+    return (await s.scalars(stmt)).first()
+
+
 async def record_outbound(s: AsyncSession, cadre_id: int | None, transport: str, text: str,
                           now: datetime, intent: str | None = None) -> Message:
     message = Message(cadre_id=cadre_id, transport=transport, direction="out", kind="text",
@@ -276,7 +288,17 @@ async def recent_transcript(s: AsyncSession, cadre_id: int, limit: int = 6
             .order_by(Message.id.desc()).limit(limit))
     rows = list(reversed((await s.scalars(stmt)).all()))
     return [{"direction": m.direction, "text": m.text or f"[{m.kind}]",
-             "at": m.created_at.isoformat()} for m in rows]
+             "at": m.created_at.isoformat(), **file_entry(m)} for m in rows]
+
+
+def file_entry(m: Message) -> dict[str, Any]:
+    """A cadre's photo or document (or a voice note whose recording could not be kept):
+    its Telegram file id, for staff to open."""
+    payload = m.payload or {}
+    if m.direction != "in" or not payload.get("file_id") or (
+            payload.get("file_kind") in ("voice", "audio") and m.audio_path):
+        return {}
+    return {"file": {"kind": payload.get("file_kind") or m.kind, "id": payload["file_id"]}}
 
 
 async def audit(s: AsyncSession, actor: str, action: str, now: datetime, *,

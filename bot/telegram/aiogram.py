@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher, F, Router
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -29,14 +29,16 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
+from aiohttp import ClientError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.messages import Reply
+from bot.messages import Fetch, Reply
 from bot.service import ConversationService
 from bot.settings import Settings
 from bot.telegram import pump
-from bot.telegram.convert import incoming_from_callback, incoming_from_message
+from bot.telegram.convert import incoming_from_callback, incoming_from_edit, incoming_from_message
 from bot.telegram.delivery import RetryLater, Send, Transient, Unreachable, deliver
+from bot.telegram.hooks import acknowledger, fetcher
 from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
@@ -92,25 +94,39 @@ class UpdateIdMiddleware(BaseMiddleware):
 
 async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationService,
                       update_id: int | None) -> None:
-    await query.answer()
+    """Answered (its spinner stopped) only once the service has stored the press."""
     msg = incoming_from_callback(query.from_user, query.message, query.data, update_id,
                                  service.now())
-    replies = await handle_durably(service, msg)
+    acknowledge = acknowledger(query.answer, (TelegramAPIError, ClientError),
+                               f"button press {update_id}")
+    replies = await handle_durably(service, msg, acknowledge=acknowledge)
     await deliver(service, sender(bot), replies)
-
-
-async def on_voice(message: Message, bot: Bot, service: ConversationService,
-                   update_id: int | None) -> None:
-    media = message.voice or message.audio
-    data = await bot.download(media.file_id)
-    msg = replace(incoming_from_message(message, update_id), voice=data.read() if data else None)
-    await deliver(service, sender(bot), await handle_durably(service, msg))
 
 
 async def on_message(message: Message, bot: Bot, service: ConversationService,
                      update_id: int | None) -> None:
-    replies = await handle_durably(service, incoming_from_message(message, update_id))
+    """A voice note is downloaded only once the service has stored it."""
+    replies = await handle_durably(service, incoming_from_message(message, update_id),
+                                   fetch=downloads(bot))
     await deliver(service, sender(bot), replies)
+
+
+async def on_edited(message: Message, bot: Bot, service: ConversationService,
+                    update_id: int | None) -> None:
+    """The cadre's corrected question (not a command again, nothing from a group)."""
+    msg = incoming_from_edit(message, update_id)
+    if msg is not None:
+        await deliver(service, sender(bot), await handle_durably(service, msg))
+
+
+def downloads(bot: Bot) -> Fetch:
+    async def download(file_id: str) -> bytes:
+        data = await bot.download(file_id)
+        if data is None:
+            raise ClientError(f"no bytes for {file_id}")
+        return data.read()
+
+    return fetcher(download, (TelegramAPIError, ClientError, TimeoutError))
 
 
 def build_router() -> Router:
@@ -118,9 +134,10 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.outer_middleware(UpdateIdMiddleware())
     router.callback_query.outer_middleware(UpdateIdMiddleware())
+    router.edited_message.outer_middleware(UpdateIdMiddleware())
     router.callback_query.register(on_callback)
-    router.message.register(on_voice, F.voice | F.audio)
     router.message.register(on_message)
+    router.edited_message.register(on_edited)
     return router
 
 
@@ -149,18 +166,20 @@ def build_scheduler(service: ConversationService, bot: Bot) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     send = sender(bot)
     start = datetime.now(UTC)
+    fetch = downloads(bot)
     for job, seconds in ((pump.flush_outbox, pump.FLUSH_SECONDS),
                          (pump.alert_staff, pump.ALERT_SECONDS)):
-        scheduler.add_job(_logged, "interval", seconds=seconds, args=(job, service, send),
+        hooks = (send, fetch) if job is pump.flush_outbox else (send,)
+        scheduler.add_job(_logged, "interval", seconds=seconds, args=(job, service, *hooks),
                           id=job.__name__, next_run_time=start + timedelta(seconds=seconds),
                           max_instances=1, coalesce=True)
     return scheduler
 
 
-async def _logged(job: Callable[[ConversationService, Send], Awaitable[None]],
-                  service: ConversationService, send: Send) -> None:
+async def _logged(job: Callable[..., Awaitable[None]], service: ConversationService,
+                  *hooks: Send | Fetch) -> None:
     try:
-        await job(service, send)
+        await job(service, *hooks)
     except Exception:  # logged; the outbox keeps the replies for the next pass
         log.exception("%s failed", job.__name__)
 
@@ -170,7 +189,8 @@ async def run_polling(settings: Settings, service: ConversationService, *,
     dp = build_dispatcher(service)
     bot = build_bot(settings, request_middlewares=(dp["intake"].aiogram_request_middleware(),))
     await bot(DeleteWebhook())  # aiogram does not do this itself
-    await pump.flush_outbox(service, sender(bot))  # what a crash interrupted, what still waits
+    # what a crash interrupted, what still waits
+    await pump.flush_outbox(service, sender(bot), downloads(bot))
     scheduler = build_scheduler(service, bot)
     scheduler.start()
     try:

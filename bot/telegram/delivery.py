@@ -135,7 +135,11 @@ async def _failed(service: ConversationService, reply: Reply, error: str, *,
 
 def paced(send: Send, per_second: float, per_chat: float = PER_CHAT_INTERVAL) -> Send:
     """Keep a burst (a check-in pass over thousands of cadres) under Telegram's limits: at most
-    `per_second` messages overall and one per `per_chat` seconds to any one chat."""
+    `per_second` messages overall and one per `per_chat` seconds to any one chat.
+
+    Kept by hand: it paces (no retry), for the bare Bot of `junxiu checkins tick` and the
+    bench, which have no PTB Application and so no AIORateLimiter; a 429 is still handled
+    once, by `deliver`."""
     loop_time = asyncio.get_running_loop().time
     state = {"next": 0.0}
     last_in_chat: dict[str, float] = {}

@@ -34,7 +34,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot.messages import Incoming, Reply
+from bot.messages import Acknowledge, Fetch, Incoming, Reply
 from bot.service import ConversationService
 
 log = logging.getLogger(__name__)
@@ -255,12 +255,16 @@ def _log_retry(state: RetryCallState, what: str) -> None:
                 wait)
 
 
-async def handle_durably(service: ConversationService, msg: Incoming) -> list[Reply]:
+async def handle_durably(service: ConversationService, msg: Incoming, *,
+                         fetch: Fetch | None = None, acknowledge: Acknowledge | None = None
+                         ) -> list[Reply]:
     """`service.handle`, retried while the database cannot be reached, then the update marked
     stored. Safe to retry: the service stores each update_id once, and a message stored but
     not processed is finished by `resume` on the next outbox pass."""
     try:
-        return await retrying_db(lambda: service.handle(msg), f"storing update {msg.update_id}")
+        return await retrying_db(
+            lambda: service.handle(msg, fetch=fetch, acknowledge=acknowledge),
+            f"storing update {msg.update_id}")
     finally:
         intake = _intakes.get(service)
         if intake is not None:

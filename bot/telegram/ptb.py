@@ -13,7 +13,14 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -26,12 +33,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.messages import Incoming, Reply
+from bot.messages import Fetch, Incoming, Reply
 from bot.service import ConversationService
 from bot.settings import Settings
 from bot.telegram import pump
-from bot.telegram.convert import incoming_from_callback, incoming_from_message
+from bot.telegram.convert import incoming_from_callback, incoming_from_edit, incoming_from_message
 from bot.telegram.delivery import RetryLater, Transient, Unreachable, deliver
+from bot.telegram.hooks import acknowledger, fetcher
 from bot.telegram.intake import Intake, handle_durably
 
 log = logging.getLogger(__name__)
@@ -51,7 +59,9 @@ def incoming_from(update: Update, now: datetime) -> Incoming | None:
         query = update.callback_query
         return incoming_from_callback(query.from_user, query.message, query.data,
                                       update.update_id, now)
-    if update.message is None:  # edited messages, channel posts, …: not a conversation turn
+    if update.edited_message is not None:  # the cadre's corrected question
+        return incoming_from_edit(update.edited_message, update.update_id)
+    if update.message is None:  # channel posts, …: not a conversation turn
         return None
     return incoming_from_message(update.message, update.update_id)
 
@@ -93,24 +103,25 @@ def sender(bot: ExtBot):
 
 
 async def on_update(update: Update, context: JunxiuContext) -> None:
-    """Every update goes the same way: to the service, then the replies out."""
+    """Every update goes the same way: to the service, then the replies out. A button is
+    answered and a voice note downloaded only once the service has stored them."""
     msg = incoming_from(update, context.service.now())
     if msg is None:
         return
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    if msg.kind == "voice":
-        media = update.effective_message.voice or update.effective_message.audio
-        file = await context.bot.get_file(media.file_id)
-        msg = _with_voice(msg, bytes(await file.download_as_bytearray()))
-    replies = await handle_durably(context.service, msg)
+    query = update.callback_query
+    acknowledge = None if query is None else acknowledger(
+        query.answer, TelegramError, f"button press {update.update_id}")
+    replies = await handle_durably(context.service, msg, fetch=downloads(context.bot),
+                                   acknowledge=acknowledge)
     await deliver(context.service, sender(context.bot), replies)
 
 
-def _with_voice(msg: Incoming, data: bytes) -> Incoming:
-    from dataclasses import replace
+def downloads(bot: ExtBot) -> Fetch:
+    async def download(file_id: str) -> bytes:
+        file = await bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
 
-    return replace(msg, voice=data)
+    return fetcher(download, TelegramError)
 
 
 async def on_error(update: object, context: JunxiuContext) -> None:
@@ -119,7 +130,7 @@ async def on_error(update: object, context: JunxiuContext) -> None:
 
 
 async def flush_outbox(context: JunxiuContext) -> None:
-    await pump.flush_outbox(context.service, sender(context.bot))
+    await pump.flush_outbox(context.service, sender(context.bot), downloads(context.bot))
 
 
 async def alert_staff(context: JunxiuContext) -> None:
@@ -129,7 +140,7 @@ async def alert_staff(context: JunxiuContext) -> None:
 async def post_init(app: Application) -> None:
     await app.bot.delete_webhook()
     # Finish what a crash interrupted, then send anything still waiting.
-    await pump.flush_outbox(app.bot_data["service"], sender(app.bot))
+    await pump.flush_outbox(app.bot_data["service"], sender(app.bot), downloads(app.bot))
 
 
 class _OurRetries(logging.Filter):
@@ -163,7 +174,7 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
     )
     app.bot_data["service"] = service
     app.add_handler(CallbackQueryHandler(on_update))
-    app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_update))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGES, on_update))  # edited too
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         for job, seconds in ((flush_outbox, pump.FLUSH_SECONDS),

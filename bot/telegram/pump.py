@@ -9,6 +9,7 @@ APScheduler underneath.
 
 from __future__ import annotations
 
+from bot.messages import Fetch
 from bot.service import ConversationService
 from bot.telegram.delivery import TRANSPORT, Send, deliver, flush
 
@@ -16,9 +17,11 @@ FLUSH_SECONDS = 5.0
 ALERT_SECONDS = 30.0
 
 
-async def flush_outbox(service: ConversationService, send: Send) -> None:
-    """Deferred and interrupted messages answered, then whatever waits in the outbox."""
-    await deliver(service, send, await service.resume(TRANSPORT))
+async def flush_outbox(service: ConversationService, send: Send, fetch: Fetch | None = None
+                       ) -> None:
+    """Deferred and interrupted messages answered (a voice note stored but not downloaded is
+    fetched now), then whatever waits in the outbox."""
+    await deliver(service, send, await service.resume(TRANSPORT, fetch))
     await flush(service, send)
 
 

@@ -31,6 +31,8 @@ ON_POSTGRES = frozenset({
     "test_a_complaint_is_answered_by_replying_to_the_post_and_rated",
     "test_an_emergency_is_re_alerted_until_someone_claims_it",
     "test_a_voice_message_is_stored_and_handed_to_staff_with_its_audio",
+    "test_an_edited_message_is_answered_as_the_corrected_question",
+    "test_a_voice_note_whose_download_fails_is_kept_and_handed_to_staff",
 })
 CADRE = 4242  # a cadre's Telegram user id (and private chat id)
 STAFF_CHAT = -100777  # the staff group

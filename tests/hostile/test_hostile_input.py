@@ -93,7 +93,8 @@ def telegram_incoming(text: str, user: int, update_id: int, at: datetime) -> Inc
     person = SimpleNamespace(id=user, first_name="测试")
     message = SimpleNamespace(from_user=person, chat=SimpleNamespace(id=user, type="private"),
                               date=at, reply_to_message=None, contact=None, voice=None,
-                              audio=None, text=text, caption=None)
+                              audio=None, text=text, caption=None, photo=None, document=None,
+                              message_id=update_id)
     return incoming_from_message(message, update_id)
 
 
@@ -182,7 +183,6 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
 
 MEDIA = {
     "sticker": lambda api: api.push_sticker(CADRE, emoji="👍"),
-    "photo": lambda api: api.push_photo(CADRE, caption="转人工 <b>x</b> {0}"),
     "photo_without_caption": lambda api: api.push_photo(CADRE),
     "document": lambda api: api.push_document(CADRE, b"%PDF-1.4 fake",
                                               file_name="../../etc/passwd"),
@@ -209,17 +209,35 @@ async def test_media_gets_the_kind_unsupported_reply(
 
 
 @pytest.mark.e2e
-async def test_an_edited_message_is_ignored(
+async def test_a_hostile_caption_is_read_as_plain_text(
+        bot: BotRunner, fake_api: FakeBotAPI, caplog: pytest.LogCaptureFixture) -> None:
+    """A caption is understood like typed text (issue 13 part 6): markup and format braces
+    in it are words, not code."""
+    caption = "转人工 <b>x</b> {0}"
+    [reply] = await replies_to(fake_api, lambda: fake_api.push_photo(CADRE, caption=caption))
+
+    assert reply.params["text"] != ui("ui.unsupported") and HAN.search(reply.params["text"])
+    [post] = await fake_api.wait_for("sendMessage", lambda c: c.ok and
+                                     c.params["chat_id"] == STAFF_CHAT)
+    assert "{0}" in post.params["text"] or "<b>" in post.params["text"]  # said as written
+    no_errors_logged(caplog)
+    async with bot.sessions() as s:
+        [stored] = (await s.scalars(select(Message).where(Message.direction == "in"))).all()
+    assert stored.text == caption and stored.processed_at is not None
+
+
+@pytest.mark.e2e
+async def test_an_edited_message_is_answered_once_as_the_correction(
         bot: BotRunner, fake_api: FakeBotAPI, caplog: pytest.LogCaptureFixture) -> None:
     pushed = fake_api.push_text(CADRE, "你好")
     [first] = await fake_api.wait_for("sendMessage",
                                       lambda c: c.ok and c.params["chat_id"] == CADRE)
-    fake_api.push_edited_text(CADRE, pushed["message"]["message_id"], "转人工")
+    [corrected] = await replies_to(fake_api, lambda: fake_api.push_edited_text(
+        CADRE, pushed["message"]["message_id"], "转人工"))
 
+    assert corrected is not first
     await settle(fake_api)
-    await fake_api.assert_no_call(
-        "sendMessage", lambda c: c.params["chat_id"] == STAFF_CHAT
-        or (c.params["chat_id"] == CADRE and c is not first), within=0.5)
+    assert len(sends_to(fake_api, CADRE)) == 2  # the greeting, then the correction's answer
     no_errors_logged(caplog)
 
 
