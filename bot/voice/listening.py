@@ -2,7 +2,9 @@
 `junxiu ask --audio` both call `listen` and act on the verdict.
 
     transcript ─▶ a correction ("不是，我说的是…")? the rest is the question
-               ─▶ intents.understand, the emergency check first, exactly as for typed text
+               ─▶ intents.understand, the emergency check first, exactly as for typed text,
+                  on every reading of the note (an emergency in any of them counts); of an
+                  unsure note's readings, the one understood with most confidence is taken
                ─▶ ANSWER     heard well, or an emergency, or a matter for staff anyway
                   CONFIRM    heard, but the recogniser was unsure: ask back with buttons
                   STAFF      still unclear after asking (or heard nothing twice): to staff

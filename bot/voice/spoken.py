@@ -122,11 +122,6 @@ _CLOCK = re.compile(r"(?<![\d.:])([01]?\d|2[0-3])[:：]([0-5]\d)(?![\d.:])")
 _RATIO = re.compile(r"(?<![\d.:])(\d+)\s*[:：]\s*(\d+)(?![\d.:])")
 _DECIMAL = re.compile(r"(?<![\d.])(\d+\.\d+)(?![\d.])")
 _INTEGER = re.compile(r"\d+")
-# 第十一条（六） is said 第十一条第六项; any other bracketed aside is set off by pauses, which
-# the engines make only at punctuation: 细则（试行）第七条 -> 细则，试行，第七条.
-_ITEM = re.compile(r"(?<=条)\s*[（(]\s*([一二三四五六七八九十]+|\d+)\s*[）)]")
-_ASIDE = re.compile(r"[（(]([^（）()]*)[）)]")
-_PAUSES = re.compile(r"[，,]\s*(?=[，。！？；：、]|$)|(?<=[。！？；：、])\s*[，,]|^\s*[，,]")
 _TIME_WORDS = ("上午", "下午", "早上", "晚上", "中午", "凌晨", "每天", "早", "晚")
 
 
@@ -155,12 +150,6 @@ def _clock_or_ratio(m: re.Match) -> str:
     return f"{hour}点{'零' if minute < 10 else ''}{spoken_number(minute)}分"
 
 
-def _aside(m: re.Match) -> str:
-    """（试行） -> ，试行，; a one-character aside is read on: 出国（境） -> 出国境."""
-    inner = m.group(1).strip()
-    return inner if len(inner) <= 1 else f"，{inner}，"
-
-
 def _integers(text: str, lex: Lexicon) -> str:
     def one(m: re.Match) -> str:
         number = m.group(0)
@@ -180,9 +169,6 @@ def spoken_line(line: str, lex: Lexicon | None = None) -> str:
         line = line.replace("《", "").replace("》", "")
     line = _URL.sub("链接", line)
     line = _DOC_NUMBER.sub(_doc_number, line)
-    line = _ITEM.sub(lambda m: f"第{m.group(1)}项", line)
-    line = _ASIDE.sub(_aside, line)
-    line = _PAUSES.sub("", line)
     line = speakable(line)  # markup, emoji, 70% -> 百分之70, ≤ -> 不超过, ～ -> 到
     line = _THOUSANDS.sub("", line)
     line = _ISO_DATE.sub(_iso_date, line)

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -345,7 +346,8 @@ class WhisperRecognizer:
         audio_for = _Audio(samples)
         text, confidence = self._reading(audio_for, heard, options.first)
         alternatives: list[tuple[str, float | None]] = []
-        if text is None or confidence is None or confidence < options.second_opinion_below:
+        if text is None or confidence is None or confidence < options.second_opinion_below \
+                or self._unclear(text):
             # Unsure, or nothing: other readings (wider, without the domain prompt, which can
             # talk Whisper out of a short "救命", on the note with its noise reduced). Only for
             # these notes.
@@ -362,6 +364,16 @@ class WhisperRecognizer:
         return Hearing(text, confidence, seconds, heard, truncated,
                        None if text else "no_speech", tuple(a for a, _ in alternatives),
                        tuple(c for _, c in alternatives))
+
+    def _unclear(self, text: str) -> bool:
+        """The understanding is unsure what the reading means (an emergency never is)."""
+        below = self.decoding.second_opinion_unclear_below
+        if below <= 0:
+            return False
+        from intents import understand
+
+        u = understand(text, date.today())
+        return u.intent != "emergency" and u.confidence < below
 
     def _reading(self, audio: _Audio, heard: float, reading: Reading
                  ) -> tuple[str | None, float | None]:

@@ -121,3 +121,60 @@ def test_a_correction_is_not_swapped_for_another_reading() -> None:
     heard = Hearing("不是，我说的是医疗补助", 0.5, 3.0, 3.0, alternatives=("不是我说的是疗养",))
     listening = listen(heard, TODAY, confirm_below=0.6)
     assert listening.corrected and listening.text == "医疗补助"
+
+
+# --- the recogniser's readings, with a stand-in for the model ---------------------------------
+
+class _Segment:
+    def __init__(self, text: str, logprob: float) -> None:
+        self.text, self.avg_logprob = text, logprob
+        self.no_speech_prob, self.compression_ratio = 0.01, 1.2
+
+
+class _Model:
+    """Says `first` to the first reading and `other` to every later one; counts them."""
+
+    def __init__(self, first: str, other: str, first_logprob: float = -0.05) -> None:
+        self.first, self.other, self.first_logprob = first, other, first_logprob
+        self.calls: list[dict] = []
+
+    def transcribe(self, samples, **options):
+        self.calls.append(options)
+        if len(self.calls) == 1:
+            return iter([_Segment(self.first, self.first_logprob)]), None
+        return iter([_Segment(self.other, -0.4)]), None
+
+
+def _note() -> bytes:
+    from tests.helpers.voice import pcm_note
+
+    return pcm_note(tuple(float(x) for x in 0.3 * _tone_bursts(2.0)))
+
+
+def _recognizer(model: _Model):
+    from bot.voice.whisper import WhisperRecognizer
+
+    return WhisperRecognizer(model, prompt=LEAD + "、".join(TERMS) + "。")
+
+
+def test_a_sure_reading_that_makes_sense_is_read_once() -> None:
+    model = _Model("荣誉疗养有年龄要求吗", "x")
+    hearing = _recognizer(model).recognize(_note())
+    assert hearing.text == "荣誉疗养有年龄要求吗" and hearing.alternatives == ()
+    assert len(model.calls) == 1
+
+
+def test_a_sure_reading_that_makes_no_sense_is_read_again_every_way() -> None:
+    model = _Model("外面有人秀我家的门", "外面有人撬我家的门")
+    hearing = _recognizer(model).recognize(_note())
+    assert hearing.text == "外面有人秀我家的门"
+    assert hearing.alternatives == ("外面有人撬我家的门",)
+    # beam 5 with the prompt, beam 5 and greedy without; the tone is clean: no denoised one
+    assert [(c["beam_size"], c["initial_prompt"] is not None) for c in model.calls[1:]] == \
+        [(5, True), (5, False), (1, False)]
+
+
+def test_the_prompt_said_back_is_replaced_by_another_reading() -> None:
+    model = _Model("以下是普通话的句子，是军休干部在咨询。", "救救我")
+    hearing = _recognizer(model).recognize(_note())
+    assert hearing.text == "救救我"
