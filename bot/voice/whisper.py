@@ -16,7 +16,9 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ from bot.voice.asr import (
     Hearing,
     decode_with_length,
 )
+from bot.voice.decoding import Decoding, Reading
+from bot.voice.echo import PromptEcho
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,6 @@ LISTEN_SECONDS = 60.0  # a longer note is heard only this far (JUNXIU_ASR_MAX_SE
 MAX_NEW_TOKENS = 300
 TOKENS_PER_SECOND = 12  # ... and a short note far fewer: "救命" is two tokens, not 300
 LONG_FORM_SECONDS = 20.0
-SECOND_OPINION_BELOW = 0.7  # a first reading less sure than this is decoded again, wider
 _PUNCT = str.maketrans({",": "，", "?": "？", "!": "！", ";": "；", ":": "："})
 _NOT_WORD = re.compile(r"[\W_]+")
 _STUTTER = re.compile(r"(.{1,3})\1{3,}")  # 语语语语: a decoder stuck, not a cadre
@@ -140,10 +143,32 @@ def load_model(cpu_threads: int = 2, trim: bool = True) -> Any:
     return model
 
 
+ENCODINGS_KEPT = 2  # a note and its noise-reduced copy: each read several ways
+_ENCODINGS_LOCK = threading.Lock()  # recognisers with their own limits share one model
+
+
 def _trimming(base: type) -> type:
     class TrimmedWhisper(base):  # type: ignore[misc, valid-type]
+        """Encodes only the speech and its padding, and encodes the same audio once: an
+        unsure note is decoded several ways (bot/voice/decoding.py) from one encoding."""
+
         def encode(self, features: Any) -> Any:
-            return super().encode(trim_padding(features))
+            import hashlib
+
+            features = trim_padding(features)
+            key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
+            with _ENCODINGS_LOCK:
+                cache: OrderedDict[bytes, Any] = self.__dict__.setdefault(
+                    "_encodings", OrderedDict())
+                if key in cache:
+                    cache.move_to_end(key)
+                    return cache[key]
+            out = super().encode(features)
+            with _ENCODINGS_LOCK:
+                cache[key] = out
+                while len(cache) > ENCODINGS_KEPT:
+                    cache.popitem(last=False)
+            return out
 
     return TrimmedWhisper
 
@@ -230,22 +255,51 @@ def _simplified() -> Any:
     return opencc.OpenCC("t2s")
 
 
+class _Audio:
+    """A note's samples, and the same with its steady noise reduced (made when first asked
+    for; None when the note is clean enough to be left as it is)."""
+
+    def __init__(self, samples: Any) -> None:
+        self.samples = samples
+        self._denoised: Any = False
+
+    def denoised(self) -> Any:
+        if self._denoised is False:
+            from bot.voice.denoise import reduce_noise
+
+            out = reduce_noise(self.samples)
+            self._denoised = None if out is self.samples else out
+        return self._denoised
+
+
+def default_decoding() -> Decoding:
+    return Decoding.from_data(settings_data().get("decoding"))
+
+
 class WhisperRecognizer:
-    """Whisper base with VAD, Mandarin, greedy decoding, the domain prompt."""
+    """Whisper base with VAD, Mandarin, the domain prompt; search and front end as `decoding`
+    says (bot/data/asr.yaml)."""
 
     _shared: WhisperRecognizer | None = None
     _shared_lock = threading.Lock()
 
     def __init__(self, model: Any = None, *, max_seconds: float = LISTEN_SECONDS,
-                 prompt: str | None = None, cpu_threads: int = 2, trim: bool = True) -> None:
+                 prompt: str | None = None, cpu_threads: int = 2, trim: bool = True,
+                 decoding: Decoding | None = None) -> None:
         self.model = model if model is not None else load_model(cpu_threads, trim)
         self.max_seconds = max_seconds
         self.prompt = prompt if prompt is not None else domain_prompt(self.model)
+        self.decoding = decoding or default_decoding()
         self._lock = threading.Lock()  # one decoding at a time: two cores, two threads
         self._t2s = _simplified()
         data = settings_data()
         self._hallucinations = {_bare(h) for h in data.get("hallucinations") or ()}
         self._prompt_bare = _bare(self.prompt)
+        # The prompt's terms, without its lead sentence, for faster-whisper's hotwords.
+        self._hotwords = self.prompt.removeprefix(data.get("prompt_lead", ""))
+        terms = self._hotwords.rstrip(data.get("prompt_end", "")).split(
+            data.get("prompt_joiner", "、"))
+        self._echo = PromptEcho(data.get("prompt_lead", ""), terms)
 
     def warm_up(self) -> None:
         """One decoding now, so the first voice note is not the slow one."""
@@ -268,7 +322,8 @@ class WhisperRecognizer:
                 cls._shared.warm_up()
             shared = cls._shared
         if shared.max_seconds != max_seconds:
-            return cls(shared.model, max_seconds=max_seconds, prompt=shared.prompt)
+            return cls(shared.model, max_seconds=max_seconds, prompt=shared.prompt,
+                       decoding=shared.decoding)
         return shared
 
     def transcribe(self, ogg: bytes) -> str | None:
@@ -287,29 +342,55 @@ class WhisperRecognizer:
             return Hearing(None, seconds=seconds, heard_seconds=heard, truncated=truncated,
                            problem="no_speech")
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-        text, confidence = self._decode(samples, heard, beam_size=1, prompt=self.prompt)
-        alternatives: list[str] = []
-        if text is None or confidence is None or confidence < SECOND_OPINION_BELOW:
-            # Unsure, or nothing: a wider search, once with and once without the domain
-            # prompt (which can talk Whisper out of a short "救命"). Only for these notes.
-            for prompt in (self.prompt, None):
-                other, other_confidence = self._decode(samples, heard, beam_size=5,
-                                                       prompt=prompt)
-                if other is None or other in (text, *alternatives):
+        options = self.decoding
+        audio_for = _Audio(samples)
+        text, confidence = self._reading(audio_for, heard, options.first)
+        alternatives: list[tuple[str, float | None]] = []
+        if text is None or confidence is None or confidence < options.second_opinion_below \
+                or self._unclear(text):
+            # Unsure, or nothing: other readings (wider, without the domain prompt, which can
+            # talk Whisper out of a short "救命", on the note with its noise reduced). Only for
+            # these notes.
+            for reading in options.second_opinion:
+                if reading.denoised and audio_for.denoised() is None:
+                    continue  # a clean note: the same audio again
+                other, other_confidence = self._reading(audio_for, heard, reading)
+                if other is None or other in (text, *(a for a, _ in alternatives)):
                     continue
                 if text is None:
                     text, confidence = other, other_confidence
                 else:
-                    alternatives.append(other)
+                    alternatives.append((other, other_confidence))
         return Hearing(text, confidence, seconds, heard, truncated,
-                       None if text else "no_speech", tuple(alternatives))
+                       None if text else "no_speech", tuple(a for a, _ in alternatives),
+                       tuple(c for _, c in alternatives))
+
+    def _unclear(self, text: str) -> bool:
+        """The understanding is unsure what the reading means (an emergency never is)."""
+        below = self.decoding.second_opinion_unclear_below
+        if below <= 0:
+            return False
+        from intents import understand
+
+        u = understand(text, date.today())
+        return u.intent != "emergency" and u.confidence < below
+
+    def _reading(self, audio: _Audio, heard: float, reading: Reading
+                 ) -> tuple[str | None, float | None]:
+        samples = audio.denoised() if reading.denoised else None
+        return self._decode(audio.samples if samples is None else samples, heard,
+                            beam_size=reading.beam_size,
+                            prompt=self.prompt if reading.prompt else None)
 
     def _decode(self, samples: Any, heard: float, *, beam_size: int, prompt: str | None
                 ) -> tuple[str | None, float | None]:
+        options = self.decoding
         with self._lock:
             segments, _ = self.model.transcribe(
                 samples, language="zh", task="transcribe", beam_size=beam_size,
-                temperature=(0.0, 0.3, 0.6), vad_filter=True,
+                temperature=options.temperatures, vad_filter=True,
+                vad_parameters=options.vad_parameters(),
+                hotwords=self._hotwords if options.hotwords and prompt else None,
                 condition_on_previous_text=False, initial_prompt=prompt,
                 # Past ~20 s Whisper needs its timestamps to carry on where a window ended:
                 # without them it stops after a sentence or two (reply CER 0.58 -> 0.11).
@@ -334,6 +415,8 @@ class WhisperRecognizer:
         if not kept:
             return None, None
         text = unrepeat(tidy(self._t2s.convert("".join(kept))))
+        if self._echo.is_echo(text):
+            return None, None
         bare = _bare(text)
         if _STUTTER.search(bare):
             bare = ""
