@@ -51,6 +51,7 @@ test: install-voice system-deps
 # Figures land in bench/results/*.json. The check-in year, the load run and voice take minutes.
 bench: install-voice system-deps
 	$(BIN)/python -m bench.intents
+	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.checkins
