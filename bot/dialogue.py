@@ -503,6 +503,8 @@ FOLLOW_UP_CHARS = 12  # intents.understand: a follow-up this short names no topi
 def _follow_up(u: Understanding) -> bool:
     """A short message leaning on the last answer ("多久能去一次"), not the question again in
     full (asked twice, it is answered twice)."""
+    if any(u.slots.get(k) for k in COMPUTED_FROM):
+        return False  # "吉林退休自付十二万" again: the figure again, not the next layer
     return u.reason == "prior" or sum(ch.isalnum() for ch in u.text) <= FOLLOW_UP_CHARS
 
 
