@@ -183,25 +183,20 @@ def _raised(scores: Scores, model: Model, head: str) -> bool:
 
 
 @functools.cache
-def _death_words() -> re.Pattern[str]:
+def _cues(name: str) -> re.Pattern[str]:
+    """One list of regexes in domain_cues.yaml, as one pattern."""
     return re.compile("|".join(f"(?:{p})" for p in
-                               (read_yaml("domain_cues.yaml") or {}).get("death_words", ())))
+                               (read_yaml("domain_cues.yaml") or {}).get(name, ())))
 
 
 def says_death(text: str) -> bool:
     """Whether the message says that someone has died (a word from domain_cues.yaml)."""
-    return bool(_death_words().search(text))
-
-
-@functools.cache
-def _recent_death() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in
-                               (read_yaml("domain_cues.yaml") or {}).get("recent_death", ())))
+    return bool(_cues("death_words").search(text))
 
 
 def says_recent_death(text: str) -> bool:
     """Whether the death the message tells of is recent (domain_cues.yaml `recent_death`)."""
-    return bool(_recent_death().search(text))
+    return bool(_cues("recent_death").search(text))
 
 
 @functools.cache
