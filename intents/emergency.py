@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from intents.resources import read_yaml
 
 _CLAUSE = re.compile(r"[^，。！？；,.!?;\n]+")
+_BREAK = re.compile(r"[，。！？；,.!?;\n\s]")  # what bounds the words around a resolution
 
 Sign = tuple[re.Pattern[str], ...]  # every pattern must match (a double dose AND a symptom)
+OVER = "eMover"  # evidence: the danger told is said to be over (see `evidence`)
+
+
+def _alternation(patterns: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,13 @@ class EmergencyDetector:
     not_emergency: tuple[str, ...]
     cuts: tuple[re.Pattern[str], ...]
     cut_clauses: tuple[re.Pattern[str], ...]
-    resolved: tuple[str, ...]
+    resolved: re.Pattern[str] | None  # "现在好了", "找着了", "火灭了": the danger is over
     acute: re.Pattern[str] | None = None
     frames: tuple[re.Pattern[str], ...] = ()
+    # ... unless the words around it hedge, ask or report the patient waving help away
+    # ("他说躺会儿就好了", "现在好了吗")
+    resolved_unless: re.Pattern[str] | None = None
+    urgent_when_passed: frozenset[str] = frozenset()  # signs still urgent once over
 
     @classmethod
     def load(cls) -> EmergencyDetector:
@@ -52,16 +62,38 @@ class EmergencyDetector:
             not_emergency=tuple(sorted(data.get("not_emergency", ()), key=len, reverse=True)),
             cuts=tuple(re.compile(p) for p in data.get("cut", ())),
             cut_clauses=tuple(re.compile(p) for p in data.get("cut_clauses", ())),
-            resolved=tuple(data.get("resolved", ())),
+            resolved=_alternation(data.get("resolved", ())),
+            resolved_unless=re.compile(data["resolved_unless"])
+            if data.get("resolved_unless") else None,
+            urgent_when_passed=frozenset(data.get("urgent_when_passed", ())),
             acute=re.compile(data["acute"]) if data.get("acute") else None,
             frames=tuple(re.compile(p) for p in data.get("frames", ())),
         )
 
+    def resolution_end(self, text: str) -> int:
+        """Where the last danger said to be over ends (-1: none), so only what follows counts."""
+        end = -1
+        if self.resolved is None:
+            return end
+        for found in self.resolved.finditer(text):
+            if not self._hedged(text, found.start(), found.end()):
+                end = found.end()
+        return end
+
+    def _hedged(self, text: str, start: int, end: int) -> bool:
+        if start and text[start - 1] in "没不未冇唔":  # 没醒过来, 冇醒过来
+            return True
+        if self.resolved_unless is None:
+            return False
+        before = [m.end() for m in _BREAK.finditer(text, 0, start)]
+        after = _BREAK.search(text, end)
+        words = text[before[-1] if before else 0:after.start() if after else len(text)]
+        return bool(self.resolved_unless.search(words))
+
     def without_lookalikes(self, text: str) -> str:
-        for marker in self.resolved:
-            at = text.rfind(marker)
-            if at != -1:
-                text = text[at + len(marker):]
+        end = self.resolution_end(text)
+        if end != -1:
+            text = text[end:]
         if any(f.search(text) for f in self.frames) and not (
                 self.acute is not None and self.acute.search(text)):
             return ""  # told from the television or asked in general: nothing happens here
@@ -117,8 +149,10 @@ class EmergencyDetector:
         out.extend(f"eMclause{i}" for i, p in enumerate(self.cut_clauses) if p.search(text))
         if self.acute is not None and self.acute.search(text):
             out.append("eMacute")
-        if any(m in text for m in self.resolved):
+        if self.resolution_end(text) != -1:
             out.append("eMresolved")
+            if cut is None and not (raw and raw.kind in self.urgent_when_passed):
+                out.append(OVER)  # a danger told, then said over, and nothing after it
         return cut, out
 
     def _first_sign(self, text: str) -> Alarm | None:

@@ -73,7 +73,9 @@ class Model:
         cols, vals = self.vector(feats)
         if not len(cols):
             return self.bias.copy()
-        return vals @ self.weights[cols] + self.bias
+        # einsum, not `@`: for a product this small OpenBLAS's second thread costs more than
+        # it gives, and on a busy machine waiting for it put 4 ms on one message in fifty.
+        return np.einsum("i,ij->j", vals, self.weights[cols]) + self.bias
 
     def score(self, feats: Sequence[str]) -> Scores:
         out = self.raw(feats).astype(np.float64)

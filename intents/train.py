@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from intents.emergency import default_detector
+from intents.emergency import OVER, default_detector
 from intents.examples import Example, load_examples
 from intents.features import features
 from intents.model import Model, cache_path, fingerprint, save
@@ -60,6 +60,8 @@ GRID_NET = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 GRID_HEAD = (0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 GRID_TOPIC = (0.25, 0.35, 0.5, 0.7, 1.01)  # 1.01: the topic classifier never raises it alone
 GRID_FLOOR = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)  # the head's least say when the topic raises it
+# the head alone when the danger told is said over (0: no rule of its own)
+GRID_OVER = (0.0, 0.5, 0.7, 0.85, 0.95, 1.01)
 
 
 def prepare(texts: Sequence[str]) -> list[list[str]]:
@@ -169,10 +171,13 @@ def cross_validate(examples: Sequence[Example], feats: Sequence[list[str]]
             "complaint_topic": oof_ctopic}
 
 
-def alarms(texts: Sequence[str]) -> np.ndarray:
-    """Whether the rule net raises the alarm on each text (it is not learned: no folds)."""
+def alarms(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Whether the rule net raises the alarm on each text, and whether it finds the danger
+    told said to be over with nothing after it (the net is not learned: no folds)."""
     normalise, net = default_normaliser(), default_detector()
-    return np.array([net.assess(normalise(t)) is not None for t in texts], dtype=bool)
+    evidence = [net.evidence(normalise(t)) for t in texts]
+    return (np.array([a is not None for a, _ in evidence], dtype=bool),
+            np.array([OVER in signals for _, signals in evidence], dtype=bool))
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -183,17 +188,22 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def emergency_decision(alarm: np.ndarray, head: np.ndarray, top_is: np.ndarray,
-                       p_top: np.ndarray, t: dict[str, float]) -> np.ndarray:
+                       p_top: np.ndarray, t: dict[str, float],
+                       over: np.ndarray | None = None) -> np.ndarray:
     """The decision understand() makes, on arrays: the net confirmed by the head, or the head
-    alone, or the topic classifier putting emergency first."""
-    return ((alarm & (head >= t["net"])) | (head >= t["emergency"])
-            | (top_is & (p_top >= t["topic_emergency"])
-               & (head >= t.get("topic_emergency_floor", 0.0))))
+    alone, or the topic classifier putting emergency first; when the danger told is said to be
+    over, only the net (on what follows) or a head at least `over` sure."""
+    learned = ((head >= t["emergency"])
+               | (top_is & (p_top >= t["topic_emergency"])
+                  & (head >= t.get("topic_emergency_floor", 0.0))))
+    if over is not None and t.get("over", 0.0) > 0:  # 0: no rule of its own
+        learned = np.where(over, head >= t["over"], learned)
+    return (alarm & (head >= t["net"])) | learned
 
 
 def choose_emergency_thresholds(cv: dict[str, Any], temperature: float, head: np.ndarray,
-                                alarm: np.ndarray, examples: Sequence[Example]
-                                ) -> dict[str, float]:
+                                alarm: np.ndarray, over: np.ndarray,
+                                examples: Sequence[Example]) -> dict[str, float]:
     intents, y = cv["intents"], cv["y"]
     p = _softmax(cv["topic"], temperature)
     top_is = np.argmax(p, axis=1) == intents.index("emergency")
@@ -202,11 +212,13 @@ def choose_emergency_thresholds(cv: dict[str, Any], temperature: float, head: np
     lookalike = np.array([e.kind in LOOKALIKES for e in examples]) & ~positive
     other = ~positive & ~lookalike
     best: tuple[float, float, float, dict[str, float]] | None = None
-    for net, h, tp, floor in itertools.product(GRID_NET, GRID_HEAD, GRID_TOPIC, GRID_FLOOR):
+    for net, h, tp, floor, done in itertools.product(GRID_NET, GRID_HEAD, GRID_TOPIC,
+                                                      GRID_FLOOR, GRID_OVER):
         if tp > 1.0 and floor:
             continue  # no topic route: its floor means nothing
-        t = {"net": net, "emergency": h, "topic_emergency": tp, "topic_emergency_floor": floor}
-        raised = emergency_decision(alarm, head, top_is, p_top, t)
+        t = {"net": net, "emergency": h, "topic_emergency": tp, "topic_emergency_floor": floor,
+             "over": done}
+        raised = emergency_decision(alarm, head, top_is, p_top, t, over)
         fa = float(raised[lookalike].mean()) if lookalike.any() else 0.0
         other_fa = float(raised[other].mean())
         if fa > LOOKALIKE_FA or other_fa > OTHER_FA:
@@ -217,22 +229,23 @@ def choose_emergency_thresholds(cv: dict[str, Any], temperature: float, head: np
             best = (*key, t)
     if best is None:  # no point within the limits: the strictest one
         return {"net": GRID_NET[-1], "emergency": GRID_HEAD[-1], "topic_emergency": 1.01,
-                "topic_emergency_floor": 0.0}
+                "topic_emergency_floor": 0.0, "over": GRID_OVER[-1]}
     return best[3]
 
 
-def calibrate(cv: dict[str, Any], examples: Sequence[Example], alarm: np.ndarray
-              ) -> dict[str, Any]:
+def calibrate(cv: dict[str, Any], examples: Sequence[Example],
+              net: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+    alarm, over = net
     intents, y = cv["intents"], cv["y"]
     gold = np.array([intents.index(v) for v in y])
     temperature = _fit_temperature(cv["topic"], gold)
     platt = {h: _fit_platt(cv["heads"][h], (y == h).astype(int)) for h in HEADS}
     probs = {h: 1 / (1 + np.exp(-(a * cv["heads"][h] + b))) for h, (a, b) in platt.items()}
     thresholds = {**choose_emergency_thresholds(cv, temperature, probs["emergency"], alarm,
-                                                examples),
+                                                over, examples),
                   "complaint": 0.5, "bereavement.news": 0.5}
     return {"temperature": temperature, "platt": platt, "thresholds": thresholds,
-            "head_probs": probs, "alarm": alarm}
+            "head_probs": probs, "alarm": alarm, "over": over}
 
 
 def report(cv: dict[str, Any], cal: dict[str, Any], examples: Sequence[Example]
@@ -249,7 +262,8 @@ def report(cv: dict[str, Any], cal: dict[str, Any], examples: Sequence[Example]
                   "threshold": round(cal["thresholds"][h], 4), "positives": int(pos.sum())}
     p = _softmax(cv["topic"], cal["temperature"])
     emergency = emergency_decision(cal["alarm"], cal["head_probs"]["emergency"],
-                                   predicted == "emergency", p.max(axis=1), cal["thresholds"])
+                                   predicted == "emergency", p.max(axis=1), cal["thresholds"],
+                                   cal["over"])
     positive = y == "emergency"
     lookalike = np.array([e.kind in LOOKALIKES for e in examples]) & ~positive
     # the whole decision (net, head and topic), as understand() makes it

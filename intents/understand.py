@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from intents.emergency import default_detector
+from intents.emergency import OVER, default_detector
 from intents.features import features, has_han
 from intents.model import Model, Scores, default_model
 from intents.normalise import default_normaliser
@@ -98,7 +98,10 @@ def understand(text: str, today: date, *, model: Model | None = None,
     if alarm and scores.heads["emergency"] >= model.thresholds.get("net", 0.0):
         return result("emergency", 1.0, emergency_cue=alarm.cue, emergency_kind=alarm.kind,
                       reason="emergency")
-    if _raised(scores, model, "emergency"):
+    over = model.thresholds.get("over", 0.0)
+    if (scores.heads["emergency"] >= over if over and OVER in evidence
+            else _raised(scores, model, "emergency")):
+        # a danger said to be over ("刚才叫不醒，现在醒了") is raised by a sure head alone
         return result("emergency", max(scores.heads["emergency"], _p(scores, "emergency")),
                       emergency_cue="model", reason="emergency")
     if not has_han(normalised) and not slots:

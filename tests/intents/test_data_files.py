@@ -199,8 +199,9 @@ def test_fillers_that_are_messages_on_their_own_are_not_always_dropped(fillers, 
 
 
 def test_emergency_shape(emergency):
-    assert {"signs", "cut", "cut_clauses", "resolved", "acute", "frames", "phrases", "patterns",
-            "not_emergency"} == set(emergency)
+    assert {"signs", "cut", "cut_clauses", "resolved", "resolved_unless", "urgent_when_passed",
+            "acute", "frames",
+            "phrases", "patterns", "not_emergency"} == set(emergency)
     for key in ("phrases", "not_emergency"):
         for s in emergency[key]:
             assert isinstance(s, str) and len(s) >= 2, (key, s)
@@ -209,7 +210,7 @@ def test_emergency_shape(emergency):
 
 def test_every_emergency_regex_compiles(emergency):
     for p in [*emergency["patterns"], *emergency["cut"], *emergency["cut_clauses"],
-              emergency["acute"]]:
+              *emergency["resolved"], emergency["resolved_unless"], emergency["acute"]]:
         re.compile(p)
     for kind, entries in emergency["signs"].items():
         for entry in entries:

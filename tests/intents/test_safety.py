@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from intents import understand
-from intents.emergency import default_detector
+from intents.emergency import OVER, default_detector
 from intents.normalise import default_normaliser
 
 TODAY = date(2026, 11, 22)
@@ -47,6 +47,32 @@ def test_look_alikes_are_cut_out_before_the_net_looks(text: str) -> None:
 
 def test_an_old_fall_mentioned_does_not_hide_a_new_one() -> None:
     assert net("去年摔过一跤，今天又摔倒了起不来") == "fall"
+
+
+def evidence(text: str) -> list[str]:
+    return default_detector().evidence(default_normaliser()(text))[1]
+
+
+@pytest.mark.parametrize("text", [
+    "老伴刚才叫不醒，掐了半天人中，现在醒过来了，在喝粥",
+    "爷爷下午走丢了，派出所找着了",
+    "刚才喘不上气，坐了一会儿就好了",
+])
+def test_a_danger_said_over_is_marked_over(text: str) -> None:
+    assert OVER in evidence(text)
+
+
+@pytest.mark.parametrize("text", [
+    "他说躺一会儿就好了，不让叫120，胸口疼得厉害",  # the patient waving help away
+    "老伴晕过去了，现在好了吗",  # asked, not told
+    "老伴还没醒过来",  # negated
+    "灶上的火灭了，气还在出",  # a flame that went out is the gas danger
+    "刚才嘴歪了，说话不清楚，过了十分钟又好了",  # a passing stroke is still a stroke
+    "老伴摔倒了起不来，你们来一趟就好了",  # a request, not a recovery
+    "我在阳台上往下看，想着跳下去就不疼了",
+])
+def test_what_only_sounds_over_is_not(text: str) -> None:
+    assert OVER not in evidence(text)
 
 
 @pytest.mark.parametrize("text", [
