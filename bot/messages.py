@@ -98,6 +98,10 @@ class Reply:
     keyboard: tuple[tuple[str, ...], ...] = ()  # big reply-keyboard buttons
     request_contact: str | None = None  # label of a share-phone button
     voice: bytes | None = None  # OGG/Opus voice note sent after the text
+    # to a cadre who wants spoken replies: once the text is sent, its voice note follows as
+    # a delivery of its own (`voice_only`), so the text never waits for speech synthesis
+    speak: bool = False
+    voice_only: bool = False  # the voice note of a reply already sent as text
     delivery_id: int | None = None
     # what the outbox records with it
     cadre_id: int | None = None  # to a cadre: goes into their transcript
@@ -136,4 +140,4 @@ class Reply:
 
 
 _RECORDED = ("cadre_id", "ticket_id", "to_staff", "checkin_id", "voice_path", "transport",
-             "author")
+             "author", "speak", "voice_only")

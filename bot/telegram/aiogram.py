@@ -62,6 +62,11 @@ def sender(bot: Bot):
 
     async def send(reply: Reply) -> int | None:
         try:
+            if reply.voice_only:  # the text went before it
+                if not reply.voice:
+                    return None  # its file is gone: nothing left to send
+                return (await bot.send_voice(int(reply.chat_id), BufferedInputFile(
+                    reply.voice, filename="reply.ogg"))).message_id
             sent = await bot.send_message(int(reply.chat_id), reply.text,
                                           reply_markup=markup(reply))
             if reply.voice:

@@ -60,6 +60,7 @@ async def deliver(service: ConversationService, send: Send, replies: Iterable[Re
     flush. Nothing is dropped.
     """
     sent = 0
+    spoken = []
     for reply in replies:
         if reply.delivery_id is not None and not _claim(service, reply.delivery_id):
             continue  # another task of this process is sending it, or has sent it
@@ -76,6 +77,8 @@ async def deliver(service: ConversationService, send: Send, replies: Iterable[Re
                 await _failed(service, reply, str(exc))
             else:
                 sent += 1
+                if reply.speak:
+                    spoken.append(reply)
                 if reply.delivery_id is not None:  # a database blip must not re-send it
                     await retrying_db(
                         partial(service.delivered, reply.delivery_id, message_id),
@@ -83,6 +86,8 @@ async def deliver(service: ConversationService, send: Send, replies: Iterable[Re
         except BaseException:
             _release(service, reply.delivery_id)
             raise
+    if spoken:  # the texts are out: now their voice notes (synthesis takes a second or more)
+        sent += await deliver(service, send, await service.voice_notes(spoken))
     return sent
 
 

@@ -81,6 +81,10 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
 def sender(bot: ExtBot):
     async def send(reply: Reply) -> int | None:
         try:
+            if reply.voice_only:  # the text went before it
+                if not reply.voice:
+                    return None  # its file is gone: nothing left to send
+                return (await bot.send_voice(int(reply.chat_id), reply.voice)).message_id
             sent = await bot.send_message(int(reply.chat_id), reply.text,
                                           reply_markup=markup(reply))
             if reply.voice:

