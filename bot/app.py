@@ -36,8 +36,11 @@ async def build_app(settings: Settings, clock: Clock = utc_now, *, migrate: bool
     synthesizer = recognizer = None
     if speech:
         from bot.voice.asr import asr_wanted, check_asr_settings, recognizer_from_settings
+        from bot.voice.heap import keep_heap_small
         from bot.voice.preload import PreloadedRecognizer, PreloadedSynthesizer
         from bot.voice.tts import check_tts_engine, default_synthesizer
+
+        keep_heap_small()  # before the models load: see bot/voice/heap.py
 
         # A bad configuration stops the bot now; the models themselves load in the background
         # (bot/voice/preload.py): the bot polls at once, only the first voice note waits.

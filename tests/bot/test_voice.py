@@ -421,3 +421,11 @@ def test_vosk_backend_gets_16k_pcm_and_joins_words(tmp_path: Path,
     assert recognizer.transcribe(encode_opus(tone(1.0), 22_050)) == "我想问疗养"
     assert fed[0][0] == 16_000
     assert fed[0][1] == pytest.approx(32_000, abs=2_000)
+
+
+def test_the_heap_is_tuned_for_the_speech_models_on_glibc() -> None:
+    import platform
+
+    from bot.voice.heap import keep_heap_small
+
+    assert keep_heap_small() is (platform.libc_ver()[0] == "glibc")
