@@ -31,10 +31,23 @@ def sla_due(priority: Priority, now: datetime, settings: Settings) -> datetime:
     calendar, counted in the agency's time zone (a ticket on 1 October is not due mid-国庆)."""
     if priority in SLA:
         return now + SLA[priority]
-    days = settings.sla_working_days * (2 if priority == Priority.LOW else 1)
+    days = sla_working_days(priority, settings)
     local = now.astimezone(ZoneInfo(settings.timezone))
     due = working_days_after(local.date(), days)
     return datetime.combine(due, local.timetz()).astimezone(now.tzinfo)
+
+
+def sla_working_days(priority: Priority, settings: Settings) -> int:
+    return settings.sla_working_days * (2 if priority == Priority.LOW else 1)
+
+
+def _promise(ticket: Ticket, settings: Settings) -> dict[str, int]:
+    """What the cadre is promised, as the ticket's own deadline counts it: hours for a high
+    priority (a complaint, news of a death), working days otherwise."""
+    priority = Priority(ticket.priority)
+    if priority in SLA:
+        return {"hours": max(1, int(SLA[priority].total_seconds() // 3600))}
+    return {"days": sla_working_days(priority, settings)}
 
 
 async def open_or_touch(s: AsyncSession, cadre: Cadre, reason: str, priority: Priority, *,
@@ -94,7 +107,9 @@ def cadre_notice(ticket: Ticket, settings: Settings, route: agencies.Route | Non
         phone = (route or agencies.default_route(settings)).duty_phone
         return kb.string("ui.ticket.urgent", n=ticket.id) + (
             kb.string("ui.duty_phone", phone=phone) if phone else "")
-    return kb.string("ui.ticket.opened", n=ticket.id, days=settings.sla_working_days)
+    promise = _promise(ticket, settings)
+    key = "ui.ticket.opened.hours" if "hours" in promise else "ui.ticket.opened"
+    return kb.string(key, n=ticket.id, **promise)
 
 
 def asks_after_a_ticket(text: str) -> bool:
@@ -109,14 +124,16 @@ def status_notice(ticket: Ticket, now: datetime, settings: Settings) -> str:
     state = kb.string(f"ui.ticket.state.{ticket.status}")
     if ticket.priority >= Priority.URGENT:
         return kb.string("ui.ticket.status.soon", n=ticket.id, state=state)
+    promise = _promise(ticket, settings)
+    if "hours" in promise:  # what it was told when it opened (ui.ticket.opened.hours)
+        return kb.string("ui.ticket.status.hours", n=ticket.id, state=state, **promise)
     # the days the cadre was told when it opened (ui.ticket.opened), on the official calendar
     zone = ZoneInfo(settings.timezone)
     opened = ticket.created_at
     if opened.tzinfo is None:  # SQLite: naive UTC
         opened = opened.replace(tzinfo=now.tzinfo)
-    due = working_days_after(opened.astimezone(zone).date(), settings.sla_working_days)
-    return kb.string("ui.ticket.status", n=ticket.id, state=state,
-                     days=settings.sla_working_days,
+    due = working_days_after(opened.astimezone(zone).date(), promise["days"])
+    return kb.string("ui.ticket.status", n=ticket.id, state=state, days=promise["days"],
                      due=spoken_date(due, now.astimezone(zone).date()))
 
 

@@ -187,8 +187,8 @@ def answer_sentences(text: str) -> list[str]:
     """The sentences of the answer itself: not the citation, the offer of more, the region
     confirmation, the ticket notice, nor the question we ask back."""
     kb = knowledge.load()
-    skip = [_template(k) for k in ("ui.region_saved", "ui.ticket.opened", "ui.ticket.urgent",
-                                   "ask.consent")]
+    skip = [_template(k) for k in ("ui.region_saved", "ui.ticket.opened",
+                                   "ui.ticket.opened.hours", "ui.ticket.urgent", "ask.consent")]
     asked, offer = _asked(), kb.string("ui.offer_more")
     sentences = []
     for line in text.splitlines():
