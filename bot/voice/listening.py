@@ -146,10 +146,13 @@ def echo(listening: Listening, intent: str | None = None, *, hint_below: float =
 
 
 def choices(u: Understanding) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Button labels and values for asking back: the two likeliest topics, or neither (a
-    person then takes over)."""
+    """Button labels and values for asking back: the two likeliest topics, 紧急求助, or neither
+    (a person then takes over). A short note we could not make out may be a call for help
+    misheard ("救命" heard "酒面"): one press must be enough to be treated as one."""
     kb = knowledge.load()
-    intents = [i for i, _ in u.alternatives if f"intent.label.{i}" in kb.strings][:2]
+    intents = [i for i, _ in u.alternatives
+               if f"intent.label.{i}" in kb.strings and i != "emergency"][:2]
+    intents.append("emergency")
     labels = tuple(kb.string(f"intent.label.{i}") for i in intents)
     return (*labels, kb.string("ui.clarify.none")), (*intents, "human_agent")
 

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.storage.db import make_sessions
 from bot.storage.models import Message, Ticket
 from bot.voice.store import AudioStore, stamp_of
+from junxiu_core import Priority
 from tests.bot.conftest import Chat, staff_posts
 from tests.conftest import STAFF_CHAT
 from tests.helpers.clock import Clock
@@ -178,7 +179,7 @@ async def test_an_unsure_hearing_is_asked_back_with_buttons(
     [reply] = chat.mine(await send_voice(chat, audio))
     assert reply.text.startswith(ui("ui.voice.confirm", text="我想问一下聊养的事"))
     values = [b.data for row in reply.buttons for b in row]
-    assert values[-1] == "pick:human_agent" and len(values) == 3
+    assert values[-2:] == ["pick:emergency", "pick:human_agent"] and len(values) == 4
     assert (await the_voice_row(app)).intent == "voice.confirm"
     assert not await rows(app, Ticket)
 
@@ -186,6 +187,19 @@ async def test_an_unsure_hearing_is_asked_back_with_buttons(
     intent = values[0].removeprefix("pick:")
     assert intent.startswith("sanatorium.")
     assert answered and ui("ui.voice.confirm", text="") not in answered
+
+
+async def test_a_note_not_made_out_can_be_an_emergency_with_one_press(
+        app: App, fake: FakeRecognizer, clock: Clock) -> None:
+    """"救命" heard as "酒面": the ask-back always offers 紧急求助, handled as a typed one."""
+    chat = chat_with(app, clock)
+    await send_voice(chat, fake.says(b"OggS short", "酒面", 0.3))
+    replies = await chat.press("pick:emergency")
+    assert "120" in cadre_text(chat, replies)
+    [ticket] = await rows(app, Ticket)
+    assert ticket.reason == "emergency" and ticket.priority == Priority.URGENT
+    assert ticket.audio_path and Path(ticket.audio_path).read_bytes() == b"OggS short"
+    assert staff_posts(replies)  # the duty staff alerted at once
 
 
 async def test_none_of_these_hands_the_transcript_and_the_recording_to_staff(
