@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,11 +22,25 @@ LEAD_MARGIN = 0.2  # and by how much more than the first answer covers ("我能�
 # answer itself, though the cycle sentence shares 去 with it)
 
 
+# A count asked ("多少人", "几天", "多久") and a count said ("五十人", "七天", "3年") meet as one
+# token per unit: "一批多少人" is about "每批不超过五十人", which shares no other rare word.
+_UNITS = "人天年月次岁元周批期名个"
+_COUNT = re.compile(rf"(?:[0-9零一二两三四五六七八九十百千万]+|多少|几)([{_UNITS}])")
+_HOW_LONG = re.compile(r"多久|多长时间")
+
+
+_ASKING = re.compile(r"多少|多久|多长时间|几")  # the question words themselves match nothing
+
+
 def _grams(text: str) -> set[str]:
-    chars = [ch for ch in text if "\u4e00" <= ch <= "\u9fff" or ch.isdigit()]
-    kept = [ch for ch in chars if ch not in _STOP]
-    return set(kept) | {a + b for a, b in itertools.pairwise(chars)
-                        if a not in _STOP or b not in _STOP}
+    counts = {"#" + m.group(1) for m in _COUNT.finditer(text)}
+    if _HOW_LONG.search(text):
+        counts |= {"#天", "#月", "#年"}
+    text = _ASKING.sub("，", text)
+    chars = [ch if "\u4e00" <= ch <= "\u9fff" or ch.isdigit() else "，" for ch in text]
+    kept = [ch for ch in chars if ch not in _STOP and ch != "，"]
+    return set(kept) | counts | {a + b for a, b in itertools.pairwise(chars)
+                                 if "，" not in (a, b) and (a not in _STOP or b not in _STOP)}
 
 
 @functools.cache
@@ -38,13 +53,20 @@ def _idf() -> dict[str, float]:
     return {g: math.log((n + 1) / (c + 1)) + 1.0 for g, c in df.items()}
 
 
+COUNT_WEIGHT = 3.0  # a count asked is the point of the question, beside the topic's words
+
+
+def _weight(gram: str, idf: dict[str, float]) -> float:
+    return idf[gram] * (COUNT_WEIGHT if gram.startswith("#") else 1.0)
+
+
 def coverage(question: str, sentence: str) -> float:
     idf = _idf()
     asked = {g for g in _grams(question) if g in idf}
     if not asked:
         return 0.0
-    total = sum(idf[g] for g in asked)
-    return sum(idf[g] for g in asked & _grams(sentence)) / total
+    total = sum(_weight(g, idf) for g in asked)
+    return sum(_weight(g, idf) for g in asked & _grams(sentence)) / total
 
 
 def asked_sentence(question: str, answer: str, sentences: Sequence[str], *,
@@ -53,6 +75,9 @@ def asked_sentence(question: str, answer: str, sentences: Sequence[str], *,
     answer does: a point or a line of the long version; in the next layer (which leaves the
     first answer out) the first answer itself too, when it is what the question asks
     ("去几天啊" → "每期不超过七天")."""
+    counted = _counted(question, answer, sentences)
+    if counted is not None:
+        return counted
     base = coverage(question, answer)
     scored = [(coverage(question, s), s) for s in sentences if s != answer]
     best_score, best = max(scored, default=(0.0, None))
@@ -61,3 +86,13 @@ def asked_sentence(question: str, answer: str, sentences: Sequence[str], *,
     if detailed and base >= LEAD_MIN and base >= best_score:
         return answer
     return None
+
+
+def _counted(question: str, answer: str, sentences: Sequence[str]) -> str | None:
+    """A question for a count ("一批多少人") the first answer does not give, and exactly one
+    sentence that states a count of that kind ("每批不超过一百人"): that sentence."""
+    asked = {g for g in _grams(question) if g.startswith("#")} - _grams(answer)
+    if not asked or _HOW_LONG.search(question):  # 多久: days, months or years, too loose
+        return None
+    stating = [s for s in sentences if s != answer and asked & _grams(s)]
+    return stating[0] if len(stating) == 1 else None

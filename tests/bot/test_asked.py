@@ -21,6 +21,9 @@ def decision(intent: str, region: str, **slots):
     ("疗养要签什么协议吗 出了事谁管", "sanatorium.arrangements", "liaocheng", {}, "协议"),
     ("事迹能写进地方志不", "honors", "jilin", {}, "地方志"),
     ("离退休证找不着了 医院那边要手续咋整", "medical.access", "jilin", {}, "先抢救"),
+    # a count asked is answered with the sentence that states it
+    ("一批多少人啊", "sanatorium.arrangements", "liaocheng", {}, "五十人"),
+    ("出国审批要几个工作日", "travel.abroad", "jilin", {"rank": "师级"}, "十个工作日"),
 ])
 def test_a_question_about_one_part_of_a_topic_gets_that_sentence(
         question: str, intent: str, region: str, slots: dict, word: str) -> None:
@@ -33,6 +36,7 @@ def test_a_question_about_one_part_of_a_topic_gets_that_sentence(
     ("我能去疗养吗", "sanatorium.eligibility", "weihai", {"merits": ["merit_2"]}),
     ("医疗补助怎么算", "medical.subsidy", "shanghai", {}),
     ("护理补贴能领吗", "nursing.allowance", "jilin", {}),
+    ("每期去几天", "sanatorium.arrangements", "liaocheng", {}),  # the first answer says it
 ])
 def test_the_general_question_keeps_the_first_answer(question: str, intent: str, region: str,
                                                       slots: dict) -> None:
