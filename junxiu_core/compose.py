@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from junxiu_core.model import Citation, Decision, Escalation, FollowUp, Priority
+from junxiu_core.model import Citation, Decision, Escalation, FollowUp, Priority, Rank
 from knowledge import KnowledgeBase, TextEntry
 
 REGION_QUESTION = "ask.region"
@@ -47,6 +47,21 @@ def from_entry(
         citations=entry_citations(kb, entry),
         keys=(key,),
     )
+
+
+def for_rank(decision: Decision, entry: TextEntry, rank: Rank) -> Decision:
+    """The sentences that hold for one post grade only (`rank:` in the data): the cadre's own
+    first among the points, the other grade's left out ("师级干部…报省退役军人事务厅审批" for
+    a 师职 cadre, without the 团级 path)."""
+    mine = "division_or_above" if rank.division_or_above else "below_division"
+    own = [s.text for s in entry.statements if s.rank == mine and s.text != decision.answer]
+    other = {s.text for s in entry.statements if s.rank not in (None, mine)}
+    if not own and not other:
+        return decision
+    return replace(
+        decision,
+        points=(*own, *(p for p in decision.points if p not in own and p not in other)),
+        more=tuple(p for p in decision.more if p not in own and p not in other))
 
 
 def add(decision: Decision, kb: KnowledgeBase, key: str, region: str, **params: Any) -> Decision:

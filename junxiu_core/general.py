@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from junxiu_core.compose import escalate, from_entry
+from junxiu_core.compose import escalate, for_rank, from_entry
 from junxiu_core.model import CadreProfile, Decision, Priority
 from knowledge import KnowledgeBase, catalogue
 
@@ -21,6 +21,8 @@ def from_knowledge(intent: str):
     def rule(slots: Mapping[str, Any], profile: CadreProfile, today: date,
              kb: KnowledgeBase) -> Decision:
         decision = from_entry(kb, intent, intent, profile.region)
+        if profile.rank is not None:
+            decision = for_rank(decision, kb.entry(intent, profile.region), profile.rank)
         if intent in HANDED_TO_STAFF:
             decision = escalate(decision, intent, HANDED_TO_STAFF[intent])
         return decision

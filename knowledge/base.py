@@ -54,6 +54,9 @@ class Article:
 Ref = tuple[str, str]  # (document key, article ref): ("jilin", "第二十条")
 
 
+RANK_CLASSES = ("division_or_above", "below_division")  # how the rules split post grades
+
+
 @dataclass(frozen=True)
 class Statement:
     """One sentence of an answer text and the articles that back it.
@@ -66,6 +69,8 @@ class Statement:
     text: str
     cite: tuple[Ref, ...]
     own_cite: bool = False  # True when the item carries its own `cite` in the data
+    # a sentence that holds for one post grade only: "division_or_above" or "below_division"
+    rank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,11 +151,14 @@ def _item(raw: Any, entry_cite: tuple[Ref, ...], layer: str, where: str) -> Stat
         return Statement(layer, raw.strip(), entry_cite)
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or "cite" not in raw:
         raise ValueError(f"{where}: an item is a string or a mapping with 'text' and 'cite'")
-    extra = set(raw) - {"text", "cite"}
+    extra = set(raw) - {"text", "cite", "rank"}
     if extra:
         raise ValueError(f"{where}: unknown field(s) {sorted(extra)} in an item")
+    rank = raw.get("rank")
+    if rank not in (None, *RANK_CLASSES):
+        raise ValueError(f"{where}: rank {rank!r} is not one of {RANK_CLASSES}")
     return Statement(layer, raw["text"].strip(), tuple(_cite(c) for c in raw["cite"] or ()),
-                     own_cite=True)
+                     own_cite=True, rank=rank)
 
 
 def _entry(key: str, region: str, body: dict[str, Any]) -> TextEntry:

@@ -111,3 +111,21 @@ def test_a_recent_death_beside_a_funeral_question_is_answered_and_told_to_staff(
     assert "节哀" in told.answer and asked.answer in told.points
     assert told.escalate and told.escalation.reason == "bereavement.news"
     assert told.escalation.priority == Priority.HIGH
+
+
+@pytest.mark.parametrize(("region", "rank", "own", "other"), [
+    ("jilin", "师级", "省退役军人事务厅", "团级及以下"),
+    ("jilin", "团级", "上级退役军人工作部门", "省退役军人事务厅"),
+    ("shanghai", "营级", "报区的", "报区和市的"),
+])
+def test_a_known_rank_puts_its_own_path_first_and_leaves_the_other_out(
+        region: str, rank: str, own: str, other: str) -> None:
+    decision = answer("social_org.parttime", {}, CadreProfile(region=region, rank=rank), TODAY)
+    assert own in decision.points[0]
+    assert not any(other in s for s in (decision.answer, *decision.points, *decision.more))
+
+
+def test_without_a_rank_both_paths_are_said() -> None:
+    decision = answer("social_org.parttime", {}, CadreProfile(region="jilin"), TODAY)
+    said = " ".join(decision.points)
+    assert "省退役军人事务厅" in said and "团级及以下" in said
