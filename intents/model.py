@@ -28,10 +28,13 @@ from intents.resources import data_path
 
 log = logging.getLogger(__name__)
 
+_PACKAGE = Path(__file__).resolve().parent
+
 FORMAT = 1  # bump when the saved layout changes
 # Data files besides the examples that change what a message's features are.
 SHAPING_DATA = ("homophones.yaml", "fillers.yaml", "domain_words.txt", "jieba_dict.txt",
-                "stopwords.txt", "emergency.yaml", "gazetteer.yaml", "domain_cues.yaml")
+                "stopwords.txt", "emergency.yaml", "gazetteer.yaml", "domain_cues.yaml",
+                "slots.yaml")
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,16 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def shaping_code() -> list[Path]:
-    """Every module of this package: normalising, segmenting, pinyin, slots and the rule net
-    all shape the features, not only the model code."""
-    return sorted(Path(__file__).resolve().parent.glob("*.py"))
+    """Every module of this package and its subpackages (intents/slots/): normalising,
+    segmenting, pinyin, slots and the rule net all shape the features, not only the model code."""
+    return sorted(_PACKAGE.rglob("*.py"))
 
 
 def fingerprint() -> str:
     """Digest of everything that shapes the model: this package's code and its data."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
     for path in shaping_code():
-        digest.update(path.name.encode() + path.read_bytes())
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + path.read_bytes())
     for name in (*SHAPING_DATA, *example_files()):
         path = data_path(name)
         digest.update(name.encode() + (path.read_bytes() if path.is_file() else b""))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
+import intents
 from bot.logs import MaskingFormatter
 from bot.settings import Settings
 from bot.storage.db import make_engine
@@ -39,8 +41,10 @@ def test_the_engine_hides_statement_parameters_in_errors() -> None:
 
 
 def test_the_model_cache_key_covers_normalising_segmenting_and_pinyin() -> None:
-    names = {p.name for p in shaping_code()}
-    assert {"normalise.py", "segment.py", "pinyin.py", "slots.py", "emergency.py"} <= names
+    package = Path(intents.__file__).resolve().parent
+    names = {p.relative_to(package).as_posix() for p in shaping_code()}
+    assert {"normalise.py", "segment.py", "pinyin.py", "emergency.py", "slots/__init__.py",
+            "slots/amount.py"} <= names
 
 
 def test_a_button_press_is_stamped_by_the_given_clock_not_the_wall_clock() -> None:

@@ -230,3 +230,21 @@ def test_the_rule_net_catches_every_wave_one_emergency_example(phrases):
     net, normalise = default_detector(), default_normaliser()
     missed = [ex for ex in phrases["emergency"]["examples"] if not net.assess(normalise(ex))]
     assert not missed, missed
+
+
+# --- slots.yaml -------------------------------------------------------------------------
+
+
+def test_slot_vocabulary_shape():
+    """Words a reader extends by hand: a bare 1 or yes would load as a number or a bool."""
+    from junxiu_core.model import Rank
+
+    vocabulary = yaml.safe_load((DATA / "slots.yaml").read_text(encoding="utf-8"))
+    for section, lists in vocabulary.items():
+        for name, words in lists.items():
+            assert words, (section, name)
+            keys = list(words)
+            assert all(isinstance(w, str) and w and w.strip() == w for w in keys), (section, name)
+            assert len(set(keys)) == len(keys), (section, name)
+    assert {Rank(v) for v in vocabulary["rank"]["by_character"].values()} == set(Rank)
+    assert all(isinstance(v, int) for v in vocabulary["dates"]["weekdays"].values())

@@ -49,6 +49,10 @@ def test_the_cache_key_follows_the_examples(monkeypatch) -> None:
     assert model.fingerprint() != before
 
 
+def test_the_cache_key_follows_the_slot_vocabulary() -> None:
+    assert "slots.yaml" in model.SHAPING_DATA  # slots are features: new words, a new model
+
+
 def test_the_shipped_model_meets_its_cross_validation_floor() -> None:
     report = model.default_model().report
     assert report["examples"] >= 8000

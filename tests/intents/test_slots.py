@@ -5,7 +5,8 @@ from datetime import date
 import cn2an
 import pytest
 
-from intents.slots import _parse_number, extract
+from intents.slots import extract
+from intents.slots.numerals import parse_number
 from junxiu_core.model import Rank, Status
 
 TODAY = date(2026, 11, 22)  # a Sunday
@@ -115,7 +116,7 @@ def test_first_amount_wins_without_a_self_paid_word() -> None:
     "12万5", "三千五", "两万", "1.2万",
 ])
 def test_number_parser_agrees_with_cn2an_on_exact_forms(numeral: str) -> None:
-    value, approx = _parse_number(numeral)
+    value, approx = parse_number(numeral)
     assert not approx
     assert round(value) == round(cn2an.cn2an(numeral, "smart"))
 
