@@ -16,8 +16,9 @@ import knowledge
 from bot.answering import clarification, jsonable
 from bot.asked import asked_sentence
 from bot.render import render, sources_text
-from intents import Understanding
-from intents.slots import bare_number
+from intents import Understanding, understand
+from intents.pinyin import is_han
+from intents.slots import bare_number, without_places
 from junxiu_core import CadreProfile, Decision, Escalation, FollowUp, Priority, answer
 
 # Intents that break into any pending question: a person in trouble never waits for a form.
@@ -247,6 +248,8 @@ def _continue(memory: Memory, u: Understanding, ctx: Context, choice: str | None
     value = choice if choice is not None else _option_value(memory, u.text)
     if value is None and memory.pending_intent == ONBOARDING and _is_new_question(u):
         return None  # the region asked at /start never swallows the first real question
+    if memory.pending_intent == ONBOARDING and u.reason == MORE_THAN_THE_PLACE:
+        return None  # nor what is said beside the place ("明朝上海落雨伐")
     if memory.state == State.AWAITING_CHOICE:
         if value is None:
             return None if _is_new_question(u) else _reask(memory, u, ctx)
@@ -396,6 +399,35 @@ def _option_value(memory: Memory, text: str) -> str | None:
     if memory.pending_slot == CONSENT and _is(bare, "ui.words.no"):
         return memory.values[1]
     return None
+
+
+MORE_THAN_THE_PLACE = "beside_the_place"  # Understanding.reason: see beside_the_place
+SAYS_MORE = 0.6  # how sure the understanding of the rest must be to answer it
+ONLY_THE_PLACE = frozenset({"help", "smalltalk.greeting", "smalltalk.thanks",
+                            "smalltalk.goodbye"})
+# what goes with a place in an answer to "where": 我在…, 俺是…的, …人, …这边, …安置的, 军休所
+_PLACE_WORDS = re.compile(r"我们|我|俺|咱|在|是|的|人|这边|那边|那儿|这儿|安置|"
+                          r"军休所|军休|干休所|区|市|县|省")
+REST_MIN_CHARS = 3  # characters said beside the place, at least, to be more than it
+
+
+def beside_the_place(u: Understanding, today: date) -> Understanding:
+    """A message answering our region question, understood without its place names: "明朝上海
+    落雨伐" asks about the weather and "威海的 老头子刚才起床晕了一下" tells of a worry, while
+    "威海的", "我在上海" or "上海的，你好" give only the place. Only when the whole message
+    reads as small talk (it would be taken for the bare answer); the region is kept either
+    way."""
+    if u.intent not in CHATTER or not u.slots.get("region"):
+        return u
+    rest_text = without_places(u.text).lstrip(" ，,。：:的")
+    if sum(is_han(ch) for ch in _PLACE_WORDS.sub("", rest_text)) < REST_MIN_CHARS:
+        return u  # "我在上海": the place and the words that go with it
+    rest = understand(rest_text, today)
+    if (rest.reason not in ("matched", "emergency", "head") or rest.confidence < SAYS_MORE
+            or rest.intent in ONLY_THE_PLACE):
+        return u
+    return replace(rest, text=u.text, slots={**rest.slots, **u.slots},
+                   reason=MORE_THAN_THE_PLACE if rest.reason == "matched" else rest.reason)
 
 
 def _is_new_question(u: Understanding) -> bool:

@@ -8,7 +8,16 @@ from datetime import timedelta
 
 import knowledge
 from bot import tickets
-from bot.dialogue import CONSENT, INTERRUPTS, REMEMBERED, Context, Turn, step
+from bot.dialogue import (
+    CONSENT,
+    INTERRUPTS,
+    ONBOARDING,
+    REMEMBERED,
+    Context,
+    Turn,
+    beside_the_place,
+    step,
+)
 from bot.handlers import Ctx, Outcome
 from bot.messages import Button, Reply
 from bot.storage import repo
@@ -26,6 +35,8 @@ async def handle(ctx: Ctx) -> Outcome:
             else text
     alive = memory.facts_until is not None and now < memory.facts_until
     u = understand(text, ctx.today, prior=memory.last_intent if alive else None)
+    if choice is None and memory.pending(now) and memory.pending_intent == ONBOARDING:
+        u = beside_the_place(u, ctx.today)
     if choice is None and u.intent not in INTERRUPTS and tickets.asks_after_a_ticket(u.text):
         ticket = await repo.latest_active_ticket(s, cadre.id)
         if ticket is not None:  # "你们啥时候给我答复": answered from the ticket, no new one

@@ -41,8 +41,9 @@ from intents.slots import (
 )
 from intents.slots.message import HALF_WIDTH, Msg, mask
 from intents.slots.numerals import bare_number
+from intents.slots.places import without_places
 
-__all__ = ["bare_number", "extract"]
+__all__ = ["bare_number", "extract", "without_places"]
 
 
 def extract(text: str, today: date) -> dict[str, Any]:

@@ -59,6 +59,13 @@ def _gazetteer() -> tuple[re.Pattern[str], dict[str, tuple[str, str, int]]]:
     return re.compile("|".join(map(re.escape, names))), places
 
 
+def without_places(text: str) -> str:
+    """The text with every place name the gazetteer knows taken out ("明朝上海落雨伐" -> the
+    weather): what a message says beside the place."""
+    pattern, _ = _gazetteer()
+    return pattern.sub(" ", text)
+
+
 def find(msg: Msg) -> dict[str, Any]:
     """Precedence: the place tied to the cadre (我/住/安置, not 儿子/老伴) wins; at equal ties the
     most specific (district > city > province), then one of our regions over another place,
