@@ -213,7 +213,7 @@ def _states_facts(u: Understanding) -> bool:
     if u.intent == "complaint" and u.confidence >= 0.9 and not _CORRECTION.search(u.text):
         return False
     return (_said_facts(u) and sum(ch.isalnum() for ch in u.text) <= STATEMENT_CHARS
-            and not _QUESTION.search(u.text))
+            and not _QUESTION.search(u.said or u.text))  # "想问问…" is normalised away
 
 
 def _noted(memory: Memory, u: Understanding, ctx: Context) -> Turn:
@@ -426,7 +426,7 @@ def beside_the_place(u: Understanding, today: date) -> Understanding:
     if (rest.reason not in ("matched", "emergency", "head") or rest.confidence < SAYS_MORE
             or rest.intent in ONLY_THE_PLACE):
         return u
-    return replace(rest, text=u.text, slots={**rest.slots, **u.slots},
+    return replace(rest, text=u.text, said=u.said, slots={**rest.slots, **u.slots},
                    reason=MORE_THAN_THE_PLACE if rest.reason == "matched" else rest.reason)
 
 
