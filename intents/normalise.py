@@ -28,6 +28,7 @@ class Normaliser:
     homophones: tuple[tuple[str, str], ...]  # longest first, so 医疗不住 wins over a shorter key
     fillers_always: tuple[str, ...]
     fillers_not_alone: tuple[str, ...]
+    acknowledgements: tuple[str, ...] = ()  # 好嘞, 行, 知道了: no topic, but no politeness either
 
     @classmethod
     def load(cls) -> Normaliser:
@@ -40,6 +41,8 @@ class Normaliser:
             fillers_always=tuple(sorted(fillers.get("always", ()), key=len, reverse=True)),
             fillers_not_alone=tuple(sorted(fillers.get("when_not_alone", ()), key=len,
                                            reverse=True)),
+            acknowledgements=tuple(sorted(fillers.get("acknowledgements", ()), key=len,
+                                          reverse=True)),
         )
 
     def clean(self, text: str) -> str:
@@ -61,10 +64,16 @@ class Normaliser:
         for filler in self.fillers_always:
             text = text.replace(filler, " ")
         stripped = _strip_edges(text, self.fillers_not_alone)
-        # A message that is only "你好" or "谢谢你" keeps it: that is its meaning.
-        if sum(ch.isalnum() for ch in stripped) >= 2:
+        # A message that is only "你好" or "谢谢你" keeps it: that is its meaning. So does one
+        # whose rest only acknowledges ("好嘞 谢谢啊" is thanks, not "好嘞").
+        if sum(ch.isalnum() for ch in stripped) >= 2 and not self._only_acknowledges(stripped):
             text = stripped
         return _SPACES.sub(" ", text).strip(" ,，。.!！?？、")
+
+    def _only_acknowledges(self, text: str) -> bool:
+        for word in (*self.acknowledgements, *self.fillers_not_alone):
+            text = text.replace(word, " ")
+        return not any(ch.isalnum() for ch in text)
 
     def words(self, text: str) -> str:
         """For keywords and names: the same characters as a message, but nothing dropped."""

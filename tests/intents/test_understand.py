@@ -115,3 +115,9 @@ def test_changing_the_subject_answers_the_new_subject() -> None:
 @pytest.mark.parametrize("text", ["好的", "谢谢", "嗯嗯", "再见"])
 def test_small_talk_after_an_answer_is_not_read_as_a_follow_up(text: str) -> None:
     assert understand(text, TODAY, prior="medical.subsidy").intent != "medical.subsidy"
+
+
+@pytest.mark.parametrize("text", ["好嘞 谢谢啊", "行 知道了 谢谢", "好的 谢谢你"])
+def test_an_acknowledgement_with_thanks_is_thanks(text: str) -> None:
+    """Politeness is dropped only when something with meaning is left: "好嘞" is not it."""
+    assert understand(text, TODAY).intent == "smalltalk.thanks"
