@@ -173,6 +173,9 @@ def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) 
                                detailed=True), escalation=None)
     if u.intent == "smalltalk.goodbye" and memory.last_intent in BEREAVED:
         return Turn(kb.string("ui.goodbye.bereaved"), _idle(memory), u.intent)
+    if not pending and memory.last_intent in AGE_READ and _bare_age(u) is not None:
+        # "79" right after the sanatorium answer: the age its rule reads, the answer again
+        u = replace(u, slots={**u.slots, "age": _bare_age(u)})
     if not pending and _states_facts(u):
         return _noted(memory, u, ctx)
     if pending and (u.intent in POLITE or u.intent == "help") and not _said_facts(u) \
@@ -386,6 +389,17 @@ def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any],
     if slot == "region" and slots.get("place_other"):
         return "other"
     return slots.get(slot)
+
+
+AGE_READ = frozenset({"sanatorium.eligibility"})  # the rules that read the age (junxiu_core)
+
+
+def _bare_age(u: Understanding) -> int | None:
+    if u.slots.get("age") or any(u.slots.get(k) for k in ("amount_yuan", "date")):
+        return None
+    number = bare_number(u.text)
+    return int(number) if number is not None and AGE_RANGE[0] <= number <= AGE_RANGE[1] \
+        else None
 
 
 def _option_value(memory: Memory, text: str) -> str | None:
