@@ -98,30 +98,30 @@ class UpdateIdMiddleware(BaseMiddleware):
 
 
 async def on_callback(query: CallbackQuery, bot: Bot, service: ConversationService,
-                      update_id: int | None) -> None:
+                      update_id: int | None, intake: Intake | None = None) -> None:
     """Answered (its spinner stopped) only once the service has stored the press."""
     msg = incoming_from_callback(query.from_user, query.message, query.data, update_id,
                                  service.now())
     acknowledge = acknowledger(query.answer, (TelegramAPIError, ClientError),
                                f"button press {update_id}")
-    replies = await handle_durably(service, msg, acknowledge=acknowledge)
+    replies = await handle_durably(service, msg, intake=intake, acknowledge=acknowledge)
     await deliver(service, sender(bot), replies)
 
 
 async def on_message(message: Message, bot: Bot, service: ConversationService,
-                     update_id: int | None) -> None:
+                     update_id: int | None, intake: Intake | None = None) -> None:
     """A voice note is downloaded only once the service has stored it."""
     replies = await handle_durably(service, incoming_from_message(message, update_id),
-                                   fetch=downloads(bot))
+                                   intake=intake, fetch=downloads(bot))
     await deliver(service, sender(bot), replies)
 
 
 async def on_edited(message: Message, bot: Bot, service: ConversationService,
-                    update_id: int | None) -> None:
+                    update_id: int | None, intake: Intake | None = None) -> None:
     """The cadre's corrected question (not a command again, nothing from a group)."""
     msg = incoming_from_edit(message, update_id)
     if msg is not None:
-        await deliver(service, sender(bot), await handle_durably(service, msg))
+        await deliver(service, sender(bot), await handle_durably(service, msg, intake=intake))
 
 
 def downloads(bot: Bot) -> Fetch:
@@ -159,7 +159,7 @@ def build_dispatcher(service: ConversationService) -> Dispatcher:
     dp = Dispatcher(service=service)  # workflow data: handlers get `service` by name
     # An update is confirmed to Telegram only once it is stored: pass
     # dp["intake"].aiogram_request_middleware() to build_bot for the polling bot.
-    intake = Intake(service)
+    intake = Intake()
     dp["intake"] = intake
     dp.update.outer_middleware(intake.aiogram_update_middleware())
     dp.include_router(build_router())

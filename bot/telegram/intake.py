@@ -23,7 +23,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tenacity import (
@@ -46,22 +45,18 @@ MAX_STORE_WAIT = 120.0
 STORE_RETRY_SECONDS = 60.0
 
 T = TypeVar("T")
-_intakes: WeakKeyDictionary[ConversationService, Intake] = WeakKeyDictionary()
 
 
 class Intake:
     """Update ids fetched from Telegram and not yet stored, and one turn per chat."""
 
-    def __init__(self, service: ConversationService | None = None, *,
-                 max_wait: float = MAX_STORE_WAIT) -> None:
+    def __init__(self, *, max_wait: float = MAX_STORE_WAIT) -> None:
         self.max_wait = max_wait
         self._pending: set[int] = set()
         self._chats: dict[Any, tuple[asyncio.Lock, int]] = {}  # chat → (its turn, updates)
         self._holding: dict[int, Any] = {}  # update id → the chat whose turn it has
         self._idle = asyncio.Event()
         self._idle.set()
-        if service is not None:
-            _intakes[service] = self
 
     @property
     def pending(self) -> frozenset[int]:
@@ -256,8 +251,8 @@ def _log_retry(state: RetryCallState, what: str) -> None:
 
 
 async def handle_durably(service: ConversationService, msg: Incoming, *,
-                         fetch: Fetch | None = None, acknowledge: Acknowledge | None = None
-                         ) -> list[Reply]:
+                         intake: Intake | None = None, fetch: Fetch | None = None,
+                         acknowledge: Acknowledge | None = None) -> list[Reply]:
     """`service.handle`, retried while the database cannot be reached, then the update marked
     stored. Safe to retry: the service stores each update_id once, and a message stored but
     not processed is finished by `resume` on the next outbox pass."""
@@ -266,6 +261,5 @@ async def handle_durably(service: ConversationService, msg: Incoming, *,
             lambda: service.handle(msg, fetch=fetch, acknowledge=acknowledge),
             f"storing update {msg.update_id}")
     finally:
-        intake = _intakes.get(service)
-        if intake is not None:
+        if intake is not None:  # stored (or given up): Telegram may now be told
             intake.done(msg.update_id)

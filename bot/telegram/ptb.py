@@ -52,6 +52,10 @@ class JunxiuContext(CallbackContext[ExtBot, dict, dict, dict]):
     def service(self) -> ConversationService:
         return self.application.bot_data["service"]
 
+    @property
+    def intake(self) -> Intake | None:
+        return self.application.bot_data.get("intake")
+
 
 def incoming_from(update: Update, now: datetime) -> Incoming | None:
     """The transport-neutral form of an update; None for updates we do not handle."""
@@ -115,7 +119,8 @@ async def on_update(update: Update, context: JunxiuContext) -> None:
     query = update.callback_query
     acknowledge = None if query is None else acknowledger(
         query.answer, TelegramError, f"button press {update.update_id}")
-    replies = await handle_durably(context.service, msg, fetch=downloads(context.bot),
+    replies = await handle_durably(context.service, msg, intake=context.intake,
+                                   fetch=downloads(context.bot),
                                    acknowledge=acknowledge)
     await deliver(context.service, sender(context.bot), replies)
 
@@ -160,7 +165,7 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
     if not any(isinstance(f, _OurRetries) for f in limiter_log.filters):
         limiter_log.addFilter(_OurRetries())
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    intake = Intake(service)
+    intake = Intake()
     app = (
         ApplicationBuilder()
         .token(token)
@@ -177,6 +182,7 @@ def build_application(settings: Settings, service: ConversationService) -> Appli
         .build()
     )
     app.bot_data["service"] = service
+    app.bot_data["intake"] = intake
     app.add_handler(CallbackQueryHandler(on_update))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGES, on_update))  # edited too
     app.add_error_handler(on_error)
