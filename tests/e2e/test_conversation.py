@@ -138,7 +138,7 @@ async def test_a_429_on_send_is_waited_out_and_the_reply_arrives(
 
 @pytest.fixture
 def fast_outbox_flush(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The periodic outbox flush every 0.2 s instead of 5 s (set before the bot starts)."""
+    """The periodic outbox flush every 0.2 s instead of every second (set before the bot starts)."""
     from bot.telegram import pump
 
     monkeypatch.setattr(pump, "FLUSH_SECONDS", 0.2)

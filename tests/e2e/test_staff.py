@@ -27,7 +27,7 @@ def ui(key: str, **params: object) -> str:
 
 @pytest.fixture
 def fast_timers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Outbox flush and staff alerts every 0.2 s instead of 5 s / 30 s."""
+    """Outbox flush and staff alerts every 0.2 s instead of 1 s / 30 s."""
     from bot.telegram import pump
 
     monkeypatch.setattr(pump, "FLUSH_SECONDS", 0.2)

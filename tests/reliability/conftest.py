@@ -275,7 +275,7 @@ FLUSH_SECONDS = 0.2
 
 @pytest.fixture
 def fast_flush(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The periodic outbox pass every 0.2 s instead of 5 s (set before the bot starts)."""
+    """The periodic outbox pass every 0.2 s instead of every second (set before the bot starts)."""
     from bot.telegram import pump
 
     monkeypatch.setattr(pump, "FLUSH_SECONDS", FLUSH_SECONDS)

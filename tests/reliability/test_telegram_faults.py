@@ -1,7 +1,7 @@
 """Telegram misbehaving under the running bot (PTB and aiogram, in this process against the fake
 Bot API): 429 with retry_after, 500 and 502, a reply slower than the client's timeout, the
 server unreachable for a while. Every reply and every staff alert arrives; the outbox retries
-what failed (its pass runs every 0.2 s here instead of 5 s).
+what failed (its pass runs every 0.2 s here instead of every second).
 
 What cannot be exact: a send that times out on our side may still have reached Telegram, which
 then shows the message twice (once from the slow request, once from the retry). There is no
