@@ -37,10 +37,34 @@ class Addressed(Protocol):
     def transport(self) -> str: ...
 
 
+class Sending:
+    """Deliveries this process is sending or has sent. The periodic flush runs beside the
+    handlers: without this it re-sends a reply a handler is still sending (a 429 wait lasts
+    seconds) or has just sent, and the cadre gets the answer twice."""
+
+    LIMIT = 10_000  # the oldest are long marked sent in the outbox
+
+    def __init__(self) -> None:
+        self._ids: dict[int, None] = {}  # insertion-ordered: the oldest first
+
+    def claim(self, delivery_id: int) -> bool:
+        if delivery_id in self._ids:
+            return False
+        self._ids[delivery_id] = None
+        if len(self._ids) > self.LIMIT:
+            del self._ids[next(iter(self._ids))]
+        return True
+
+    def release(self, delivery_id: int | None) -> None:
+        if delivery_id is not None:
+            self._ids.pop(delivery_id, None)
+
+
 class Outbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession] | None,
                  clock: Callable[[], datetime], settings: Settings) -> None:
         self._sessions, self._clock, self._settings = sessions, clock, settings
+        self.sending = Sending()  # one per outbox, so per app: no registry of services
         chat = settings.staff_chat_id
         self._staff_chat = str(chat) if chat is not None else None
 

@@ -7,7 +7,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
-from weakref import WeakKeyDictionary
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -24,11 +23,6 @@ PER_CHAT_INTERVAL = 1.0
 # a longer one goes back to the outbox with Telegram's delay.
 SHORT_429_SECONDS = 5.0
 SHORT_429_ATTEMPTS = 3
-# Outbox rows this process is sending or has sent, per service. The periodic flush runs beside
-# the handlers: without this it re-sends a reply a handler is still sending (a 429 wait lasts
-# seconds) or has just sent, and the cadre gets the answer twice.
-_claims: WeakKeyDictionary[ConversationService, dict[int, None]] = WeakKeyDictionary()
-MAX_CLAIMS = 10_000
 
 
 class RetryLater(Exception):  # an outcome to act on, not our failure
@@ -112,18 +106,11 @@ async def _waiting_out_429(send: Send, reply: Reply) -> int | None:
 
 
 def _claim(service: ConversationService, delivery_id: int) -> bool:
-    claims = _claims.setdefault(service, {})
-    if delivery_id in claims:
-        return False
-    claims[delivery_id] = None
-    if len(claims) > MAX_CLAIMS:  # the oldest are long marked sent in the outbox
-        del claims[next(iter(claims))]
-    return True
+    return service.outbox.sending.claim(delivery_id)
 
 
 def _release(service: ConversationService, delivery_id: int | None) -> None:
-    if delivery_id is not None:
-        _claims.get(service, {}).pop(delivery_id, None)
+    service.outbox.sending.release(delivery_id)
 
 
 async def _failed(service: ConversationService, reply: Reply, error: str, *,
