@@ -154,7 +154,7 @@ async def test_an_ordinary_answered_message_costs_few_statements(app: App, chat:
     finally:
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "begin", began)
-    work = [s for s in statements
-            if s.split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+    # Savepoints count: the inbound message is deduplicated by ON CONFLICT, not in one.
+    work = [s for s in statements if s.split()[0].upper() not in ("BEGIN", "COMMIT")]
     assert len(work) <= 10, "\n".join(work)
     assert len(transactions) <= 3
