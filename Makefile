@@ -53,7 +53,8 @@ bench: install-voice system-deps
 	$(BIN)/python -m bench.intents
 	$(BIN)/python -m bench.conversations
 	$(BIN)/python -m bench.cold_start
-	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load --framework ptb
+	$(BIN)/python -m bench.load --framework aiogram
 	$(BIN)/python -m bench.checkins
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.desk

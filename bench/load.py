@@ -1,15 +1,23 @@
-"""Load: the real bot (PTB or aiogram, polling) in-process against the fake Bot API on
-127.0.0.1, SQLite in a temporary directory, many cadres writing at once.
+"""Load: the real bot (PTB or aiogram, polling) against the fake Bot API in a process of its
+own, SQLite in a temporary directory, many cadres writing at once.
+
+Two processes. The bot process (this one) runs the app and one framework exactly as
+`junxiu run` does; a child process (multiprocessing, spawned) runs tests/helpers/fake_bot_api
+on 127.0.0.1 and the driver that pushes updates and reads the bot's calls. So the CPU figure
+is the bot's own: `time.process_time()` of this process (user + system, all its threads:
+aiosqlite's too), from the first push to the last answer, start-up excluded, divided by the
+messages answered. Statements are counted on the engine (`before_cursor_execute`, BEGIN and
+COMMIT included) over the same span.
 
 N realistic messages (examples from intents/data/phrases.yaml, drawn with a fixed seed) from C
 cadres, pushed in bursts of B messages from B different cadres; the next burst goes when every
 message of this one has its answer (closed loop: the bot's capacity, not a queue growing
 without end). Latency of a message: the update queued at the fake (push) → the fake
 receiving the bot's sendMessage to that chat (the k-th message of a chat ↔ the k-th answer
-there), so it includes the long-poll pick-up. Also throughput, p50/p99, peak RSS, CPU, errors
-(ERROR log records, failed API calls, unanswered messages). "Extra answers" are answers nobody
-was waiting for: a "/start" among the examples gets the menu and, for a cadre whose region is
-unknown, the region question too.
+there), so it includes the long-poll pick-up. Also throughput, p50/p99, peak RSS, errors
+(ERROR log records in the bot, failed API calls, unanswered messages). "Extra answers" are
+answers nobody was waiting for: a "/start" among the examples gets the menu and, for a cadre
+whose region is unknown, the region question too.
 
 Flood control (settings.flood_per_minute, 20 a minute per cadre) stays on as configured: the
 messages are spread so a cadre writes once per C messages, far under the limit unless the bot
@@ -21,7 +29,8 @@ enforced for PTB by its AIORateLimiter; with them the bench measures Telegram, n
 them); aiogram has no such limiter.
 
 Run: python -m bench.load [--messages 10000] [--cadres 1000] [--framework ptb|aiogram]
-                          [--burst 100] [--telegram-limits] [--profile]
+                          [--burst 100] [--telegram-limits] [--profile] [--out FILE]
+--profile runs cProfile in the bot process only and prints where its time goes.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import cProfile
 import functools
 import json
 import logging
+import multiprocessing
 import os
 import pstats
 import random
@@ -40,6 +50,7 @@ import resource
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +91,6 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _without_telegram_limits() -> None:
     """PTB's AIORateLimiter with its overall and group limits off (a 429 is still waited out
     by bot/telegram/delivery.py)."""
@@ -104,50 +110,30 @@ def limits_note(framework: str, telegram_limits: bool) -> str:
     return "off (PTB AIORateLimiter's overall and group limits disabled for the run)"
 
 
-async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: bool
-              ) -> dict[str, Any]:
-    from bot.settings import Settings
-    from tests.e2e.conftest import BotRunner
+# -- the fake's process ------------------------------------------------------------------------
+
+
+def fake_process(conn: Connection, n: int, cadres: int, burst: int, flood_text: str) -> None:
+    """Child process: the fake Bot API and the driver. Tells the bot process the URL, waits
+    for "go", drives, then sends the figures; "stop" ends it."""
+    asyncio.run(_fake_main(conn, n, cadres, burst, flood_text))
+
+
+async def _fake_main(conn: Connection, n: int, cadres: int, burst: int, flood_text: str
+                     ) -> None:
     from tests.helpers.fake_bot_api import FakeBotAPI
 
-    if not telegram_limits:
-        _without_telegram_limits()
-    os.environ.setdefault("PTB_TIMEDELTA", "1")
-    texts = messages(n)
-    errors = Errors()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger().addHandler(errors)
-
-    with tempfile.TemporaryDirectory(prefix="junxiu-load-") as tmp:
-        cwd = Path.cwd()
-        os.chdir(tmp)  # anything the bot writes (audio) stays in the temporary directory
-        try:
-            async with FakeBotAPI(max_poll_wait=1.0) as api:
-                api.add_chat(STAFF_CHAT, chat_type="supergroup", title="军休所工作群")
-                settings = Settings(_env_file=None, telegram_token=api.token,
-                                    telegram_api_url=api.url,
-                                    database_url=f"sqlite+aiosqlite:///{tmp}/load.sqlite3",
-                                    staff_chat_id=STAFF_CHAT)
-                bot = BotRunner(framework, api, settings)
-                started = time.perf_counter()
-                await bot.start()
-                startup = time.perf_counter() - started
-                try:
-                    result = await drive(api, texts, cadres, burst)
-                finally:
-                    await bot.stop()
-        finally:
-            os.chdir(cwd)
-
-    result.update(framework=framework, startup_s=round(startup, 2),
-                  errors_logged=errors.count, first_errors=errors.first,
-                  peak_rss_mb=peak_rss_mb(), flood_per_minute=settings.flood_per_minute,
-                  telegram_rate_limits=limits_note(framework, telegram_limits))
-    return result
+    loop = asyncio.get_running_loop()
+    async with FakeBotAPI(max_poll_wait=1.0) as api:
+        api.add_chat(STAFF_CHAT, chat_type="supergroup", title="军休所工作群")
+        conn.send(("ready", api.url, api.token))
+        assert await loop.run_in_executor(None, conn.recv) == "go"
+        conn.send(("done", await drive(api, messages(n), cadres, burst, flood_text)))
+        assert await loop.run_in_executor(None, conn.recv) == "stop"
 
 
-async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
-                ) -> dict[str, Any]:
+async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int,
+                flood_text: str) -> dict[str, Any]:
     pending: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
     latencies: list[float] = []
     seen = 0  # api.requests read so far
@@ -155,9 +141,6 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
     unanswered = 0
     extras: list[dict[str, Any]] = []  # the first few answers nobody was waiting for
     sent: dict[int, list[str]] = collections.defaultdict(list)  # texts pushed, per chat
-    from knowledge import load
-
-    flood_text = load().string("ui.flood")
 
     def read_new() -> None:
         nonlocal seen, extra, failed_calls, flood_notices, staff_posts
@@ -188,7 +171,6 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
         seen = len(calls)
 
     first_push = time.monotonic()
-    cpu_before = cpu_seconds()
     for start in range(0, len(texts), burst):
         chunk = texts[start:start + burst]
         for offset, (_, text) in enumerate(chunk):
@@ -227,9 +209,106 @@ async def drive(api: Any, texts: list[tuple[str, str]], cadres: int, burst: int
         "throughput_msg_s": round(len(latencies) / wall, 1) if wall else None,
         "latency": stats, "p90_ms": round(percentile(latencies, 90) * 1000, 1)
         if latencies else None,
-        "cpu_s": round(cpu_seconds() - cpu_before, 1),
-        "cpu_ms_per_message": round((cpu_seconds() - cpu_before) / len(texts) * 1000, 1),
     }
+
+
+# -- the bot's process -------------------------------------------------------------------------
+
+
+class _Statements:
+    """Counts every statement the engine sends (BEGIN and COMMIT are not cursor executes on
+    SQLite's driver, so transactions are counted apart, on "begin")."""
+
+    def __init__(self) -> None:
+        self.statements = self.transactions = 0
+
+    def executed(self, *_: Any) -> None:
+        self.statements += 1
+
+    def began(self, *_: Any) -> None:
+        self.transactions += 1
+
+
+async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: bool,
+              profile: cProfile.Profile | None) -> dict[str, Any]:
+    from sqlalchemy import event
+
+    import knowledge
+    from bot.settings import Settings
+    from tests.e2e.conftest import BotRunner
+
+    if not telegram_limits:
+        _without_telegram_limits()
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    errors = Errors()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().addHandler(errors)
+
+    loop = asyncio.get_running_loop()
+    ours, theirs = multiprocessing.Pipe()
+    fake = multiprocessing.get_context("spawn").Process(
+        target=fake_process, name="fake-bot-api", daemon=True,
+        args=(theirs, n, cadres, burst, knowledge.load().string("ui.flood")))
+    fake.start()
+
+    async def receive() -> Any:
+        return await loop.run_in_executor(None, ours.recv)  # a thread blocked in recv: no CPU
+
+    try:
+        _, url, token = await receive()
+        with tempfile.TemporaryDirectory(prefix="junxiu-load-") as tmp:
+            cwd = Path.cwd()
+            os.chdir(tmp)  # anything the bot writes (audio) stays in the temporary directory
+            try:
+                settings = Settings(_env_file=None, telegram_token=token,
+                                    telegram_api_url=url,
+                                    database_url=f"sqlite+aiosqlite:///{tmp}/load.sqlite3",
+                                    staff_chat_id=STAFF_CHAT)
+                bot = BotRunner(framework, None, settings)  # type: ignore[arg-type]
+                started = time.perf_counter()
+                await bot.start()
+                startup = time.perf_counter() - started
+                assert bot.app is not None
+                counted = _Statements()
+                engine = bot.app.engine.sync_engine
+                try:
+                    await asyncio.sleep(1.5)  # the first long polls and timers settle
+                    event.listen(engine, "before_cursor_execute", counted.executed)
+                    event.listen(engine, "begin", counted.began)
+                    if profile:
+                        profile.enable()
+                    cpu_before, loop_before = time.process_time(), time.thread_time()
+                    ours.send("go")
+                    _, result = await receive()
+                    cpu = time.process_time() - cpu_before
+                    loop_cpu = time.thread_time() - loop_before  # the event loop's thread
+                    if profile:
+                        profile.disable()
+                    event.remove(engine, "before_cursor_execute", counted.executed)
+                    event.remove(engine, "begin", counted.began)
+                finally:
+                    await bot.stop()
+            finally:
+                os.chdir(cwd)
+        ours.send("stop")
+        fake.join(10)
+    finally:
+        if fake.is_alive():
+            fake.terminate()
+
+    answered = result["answered"] or 1
+    result.update(
+        framework=framework, startup_s=round(startup, 2),
+        bot_cpu_s=round(cpu, 2), cpu_ms_per_message=round(cpu / answered * 1000, 2),
+        cpu_ms_per_message_event_loop=round(loop_cpu / answered * 1000, 2),
+        cpu_ms_per_message_other_threads=round((cpu - loop_cpu) / answered * 1000, 2),
+        statements=counted.statements, transactions=counted.transactions,
+        statements_per_message=round(counted.statements / answered, 2),
+        transactions_per_message=round(counted.transactions / answered, 2),
+        errors_logged=errors.count, first_errors=errors.first,
+        peak_rss_mb=peak_rss_mb(), flood_per_minute=settings.flood_per_minute,
+        telegram_rate_limits=limits_note(framework, telegram_limits))
+    return result
 
 
 def hot_spots(profile: cProfile.Profile, top: int = 15) -> dict[str, float]:
@@ -261,30 +340,44 @@ def main(argv: list[str] | None = None) -> int:
                         help="messages pushed at once, each from a different cadre")
     parser.add_argument("--telegram-limits", action="store_true",
                         help="keep PTB's rate limiter at Telegram's limits")
-    parser.add_argument("--profile", action="store_true", help="print the hot spots")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the bot process; print the hot spots")
+    parser.add_argument("--profile-out", type=Path, help="also dump the pstats file here")
+    parser.add_argument("--out", help="result file name in bench/results "
+                        "(default load.json for PTB, load_aiogram.json for aiogram)")
     args = parser.parse_args(argv)
     burst = min(args.burst, args.cadres)
 
-    profile = cProfile.Profile() if args.profile else None
-    if profile:
-        profile.enable()
+    load_before = machine()["load_average"]
+    # CPU of the event loop thread, not wall time: waiting in epoll or for aiosqlite costs none
+    profile = (cProfile.Profile(time.thread_time) if args.profile or args.profile_out
+               else None)
     report = asyncio.run(run(args.messages, args.cadres, args.framework, burst,
-                             args.telegram_limits))
+                             args.telegram_limits, profile))
     if profile:
-        profile.disable()
         report["profile_share_pct"] = hot_spots(profile)
         print(json.dumps(report["profile_share_pct"], indent=1), file=sys.stderr)
-    report["machine"] = machine()
-    report["note"] = ("bot and fake Bot API share one process and event loop; SQLite file in "
-                      "a temporary directory; closed-loop bursts")
-    path = write("load.json", report)
+        if args.profile_out:
+            profile.dump_stats(args.profile_out)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    report["machine"] = {**machine(), "load_average_at_start": load_before,
+                         "load_average_at_end": machine()["load_average"]}
+    report["machine"].pop("load_average")
+    report["note"] = ("fake Bot API and driver in a spawned child process; CPU is the bot "
+                      "process's process_time (user+sys, all threads) over the run, start-up "
+                      "excluded; SQLite file in a temporary directory; closed-loop bursts"
+                      + ("; profiled (cProfile slows the bot)" if profile else ""))
+    name = args.out or ("load.json" if args.framework == "ptb" else "load_aiogram.json")
+    path = write(name, report)
     lat = report["latency"]
     print(f"load {report['framework']}: {report['answered']}/{report['messages']} answered "
           f"from {report['cadres']} cadres in {report['wall_s']} s, "
           f"{report['throughput_msg_s']} msg/s, p50 {lat.get('p50_ms')} ms, "
-          f"p99 {lat.get('p99_ms')} ms, peak RSS {report['peak_rss_mb']} MB, "
+          f"p99 {lat.get('p99_ms')} ms, bot CPU {report['cpu_ms_per_message']} ms/message, "
+          f"{report['statements_per_message']} statements/message, "
+          f"peak RSS {report['peak_rss_mb']} MB, "
           f"errors {report['errors_logged'] + report['failed_api_calls'] + report['unanswered']}"
-          f" -> {path.relative_to(ROOT)}")
+          f" -> {path}")
     return 0 if report["unanswered"] == 0 and report["errors_logged"] == 0 else 1
 
 

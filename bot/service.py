@@ -62,6 +62,9 @@ class ConversationService:
         self._synthesizer = synthesizer
         self._recognizer = recognizer
         self._locks: dict[int | None, asyncio.Lock] = {}
+        # Stored messages whose handler is still on them: `resume` leaves them to it (under
+        # load the pump otherwise re-read and re-checked every one of them each pass).
+        self._in_hand: set[int] = set()
         self.outbox = Outbox(sessions, clock, settings)
         self.inbox = Inbox(sessions, settings, clock, self.today, self._audio)
 
@@ -90,18 +93,24 @@ class ConversationService:
         if kind_of(msg, self._staff_chat) == Kind.STAFF:
             return await _acknowledged(acknowledge, await self._staff(msg))
         stored = await self.inbox.receive(msg)  # stored first: nothing is lost
-        await _acknowledged(acknowledge)
         if stored is None:
+            await _acknowledged(acknowledge)
             return []
-        if stored.deferred:  # answered by `resume` at the allowed pace
-            if not stored.first_deferred:
-                return []
-            async with self._sessions.begin() as s:
-                cadre = await s.get(Cadre, stored.cadre_id)
-                notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
-                return await self._queue(s, cadre, msg.transport, Outcome([notice]),
-                                         self._clock())
-        return await self._process(await self._with_audio(stored, fetch))
+        self._in_hand.add(stored.inbound_id)
+        try:
+            await _acknowledged(acknowledge)
+            if stored.deferred:  # answered by `resume` at the allowed pace
+                self._in_hand.discard(stored.inbound_id)
+                if not stored.first_deferred:
+                    return []
+                async with self._sessions.begin() as s:
+                    cadre = await s.get(Cadre, stored.cadre_id)
+                    notice = Reply(msg.chat_id, knowledge.load().string("ui.flood"))
+                    return await self._queue(s, cadre, msg.transport, Outcome([notice]),
+                                             self._clock())
+            return await self._process(await self._with_audio(stored, fetch))
+        finally:  # done, or failed: then the next `resume` finishes it
+            self._in_hand.discard(stored.inbound_id)
 
     async def _is_staff_chat(self, chat_id: str) -> bool:
         """The settings' staff group or any agency's (groups only: a cadre's chat never is)."""
@@ -117,6 +126,10 @@ class ConversationService:
         replies: list[Reply] = []
         held: set[int] = set()  # a cadre still over the limit: their later ones wait too
         for stored in await self.inbox.pending(transport):
+            if stored.inbound_id in self._in_hand:  # its handler is answering it
+                if stored.cadre_id is not None:
+                    held.add(stored.cadre_id)  # and the cadre's later ones come after it
+                continue
             if stored.cadre_id is not None:
                 if stored.cadre_id in held:
                     continue

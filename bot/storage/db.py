@@ -31,6 +31,10 @@ def make_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Wait for a lock instead of failing at once when the CLI and the bot write together.
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.get_driver_name() == "aiosqlite":
+            from bot.storage import sqlite
+
+            kwargs["module"] = sqlite.dbapi()  # one trip to aiosqlite's thread a statement
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

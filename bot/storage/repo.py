@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from bot.dialogue import Memory, State
 from bot.messages import Incoming, Reply
@@ -76,13 +76,39 @@ async def record_inbound(s: AsyncSession, cadre_id: int, msg: Incoming, now: dat
         s.add(message)
         await s.flush()
         return message
-    try:
-        async with s.begin_nested():
-            s.add(message)
-            await s.flush()
-    except IntegrityError:
+    # A redelivered update is skipped by the database (ON CONFLICT DO NOTHING), not caught as
+    # an IntegrityError inside a savepoint: two statements and a nested transaction fewer for
+    # every message. The row is then the session's as if it had been flushed.
+    row = {name: getattr(message, name) for name in _MESSAGE_COLUMNS}
+    stmt = (_insert_for(s)(Message.__table__).values(row)
+            .on_conflict_do_nothing(index_elements=["transport", "update_id"])
+            .returning(Message.__table__.c.id))
+    message.id = (await s.execute(stmt)).scalar_one_or_none()
+    if message.id is None:
         return None
+    for column in _UNSET_COLUMNS:  # NULL in the row: loaded, so reading one is no query
+        setattr(message, column, None)
+    make_transient_to_detached(message)
+    s.add(message)
     return message
+
+
+# Set on an inbound message when it is stored; the others keep their column defaults.
+_MESSAGE_COLUMNS = ("cadre_id", "transport", "update_id", "direction", "kind", "text",
+                    "created_at", "payload")
+_UNSET_COLUMNS = [c.key for c in Message.__table__.c
+                  if c.key != "id" and c.key not in _MESSAGE_COLUMNS]
+
+
+def _insert_for(s: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT, in the dialect of the session's database."""
+    if s.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 async def first_with_message_id(s: AsyncSession, cadre_id: int, transport: str,
