@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -57,8 +58,7 @@ class ConversationService:
         self._settings = settings
         self._clock = clock
         self._zone = ZoneInfo(settings.timezone)
-        self._audio_dir = audio_dir or Path("var") / "audio"
-        self._audio = AudioStore(self._audio_dir, settings.voice_audio_days)
+        self._audio = AudioStore(audio_dir or Path("var") / "audio", settings.voice_audio_days)
         self._synthesizer = synthesizer
         self._recognizer = recognizer
         self._locks: dict[int | None, asyncio.Lock] = {}
@@ -271,10 +271,11 @@ class ConversationService:
 
     async def voice_notes(self, sent: Iterable[Reply]) -> list[Reply]:
         """The voice notes of replies just sent as text to a cadre who wants them spoken, put
-        in the outbox for the transport to send next. A failure leaves the text alone."""
+        in the outbox for the transport to send next. A failure leaves the text alone: it has
+        gone, and the voice note is an extra."""
         if self._synthesizer is None:
             return []
-        notes = []
+        notes: dict[str, list[Reply]] = {}  # by transport
         for reply in sent:
             if not reply.speak:
                 continue
@@ -283,20 +284,20 @@ class ConversationService:
             except Exception:
                 log.exception("speech synthesis failed; the text went alone")
                 continue
-            now = self._clock()
-            self._audio_dir.mkdir(parents=True, exist_ok=True)
-            path = self._audio_dir / f"reply-{now:%Y%m%d%H%M%S%f}-{len(notes)}.ogg"
-            path.write_bytes(audio)
-            notes.append((reply, Reply(reply.chat_id, reply.text, voice=audio,
-                                       voice_path=str(path), voice_only=True)))
+            # named after its text's delivery: unique, so a retry never sends another's audio
+            path = self._audio.keep(f"reply-{reply.delivery_id or uuid.uuid4().hex}.ogg", audio,
+                                    self._clock())
+            notes.setdefault(reply.transport or TELEGRAM, []).append(Reply(
+                reply.chat_id, reply.text, voice=audio, voice_path=str(path), voice_only=True))
         if not notes:
             return []
-        async with self._sessions.begin() as s:
-            queued = []
-            for reply, note in notes:
-                queued += await self.outbox.put(s, [note], reply.transport or TELEGRAM,
-                                                self._clock())
-            return queued
+        try:
+            async with self._sessions.begin() as s:
+                return [r for transport, replies in notes.items()
+                        for r in await self.outbox.put(s, replies, transport, self._clock())]
+        except Exception:
+            log.exception("voice notes not queued; their texts went alone")
+            return []
 
     @functools.cached_property
     def _voice_inbox(self) -> VoiceInbox:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -124,16 +125,22 @@ def status_notice(ticket: Ticket, now: datetime, settings: Settings) -> str:
     state = kb.string(f"ui.ticket.state.{ticket.status}")
     if ticket.priority >= Priority.URGENT:
         return kb.string("ui.ticket.status.soon", n=ticket.id, state=state)
-    promise = _promise(ticket, settings)
-    if "hours" in promise:  # what it was told when it opened (ui.ticket.opened.hours)
-        return kb.string("ui.ticket.status.hours", n=ticket.id, state=state, **promise)
-    # the days the cadre was told when it opened (ui.ticket.opened), on the official calendar
+    # by the ticket's own deadline (sla_due_at): what it was told when it opened, counted on
+    due_at = ticket.sla_due_at
+    if due_at is not None and due_at.tzinfo is None:  # SQLite: naive UTC
+        due_at = due_at.replace(tzinfo=now.tzinfo)
+    if due_at is not None and now >= due_at:  # staff are reminded by tick_escalations
+        return kb.string("ui.ticket.status.overdue", n=ticket.id, state=state)
+    if "hours" in _promise(ticket, settings) and due_at is not None:
+        left = max(1, math.ceil((due_at - now).total_seconds() / 3600))
+        return kb.string("ui.ticket.status.hours", n=ticket.id, state=state, hours=left)
     zone = ZoneInfo(settings.timezone)
     opened = ticket.created_at
-    if opened.tzinfo is None:  # SQLite: naive UTC
+    if opened.tzinfo is None:
         opened = opened.replace(tzinfo=now.tzinfo)
-    due = working_days_after(opened.astimezone(zone).date(), promise["days"])
-    return kb.string("ui.ticket.status", n=ticket.id, state=state, days=promise["days"],
+    days = sla_working_days(Priority(ticket.priority), settings)
+    due = working_days_after(opened.astimezone(zone).date(), days)
+    return kb.string("ui.ticket.status", n=ticket.id, state=state, days=days,
                      due=spoken_date(due, now.astimezone(zone).date()))
 
 

@@ -21,6 +21,10 @@ Sign = tuple[re.Pattern[str], ...]  # every pattern must match (a double dose AN
 OVER = "eMover"  # evidence: the danger told is said to be over (see `evidence`)
 
 
+def _compiled(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
 def _alternation(patterns: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
@@ -46,6 +50,8 @@ class EmergencyDetector:
     # ("他说躺会儿就好了", "现在好了吗")
     resolved_unless: re.Pattern[str] | None = None
     urgent_when_passed: frozenset[str] = frozenset()  # signs still urgent once over
+    negated_before: re.Pattern[str] | None = None  # "还没有" before a resolution undoes it
+    negated_after: re.Pattern[str] | None = None  # ... and "不了" after it
 
     @classmethod
     def load(cls) -> EmergencyDetector:
@@ -63,9 +69,10 @@ class EmergencyDetector:
             cuts=tuple(re.compile(p) for p in data.get("cut", ())),
             cut_clauses=tuple(re.compile(p) for p in data.get("cut_clauses", ())),
             resolved=_alternation(data.get("resolved", ())),
-            resolved_unless=re.compile(data["resolved_unless"])
-            if data.get("resolved_unless") else None,
+            resolved_unless=_compiled(data.get("resolved_unless")),
             urgent_when_passed=frozenset(data.get("urgent_when_passed", ())),
+            negated_before=_compiled(data.get("resolved_negated_before")),
+            negated_after=_compiled(data.get("resolved_negated_after")),
             acute=re.compile(data["acute"]) if data.get("acute") else None,
             frames=tuple(re.compile(p) for p in data.get("frames", ())),
         )
@@ -81,14 +88,15 @@ class EmergencyDetector:
         return end
 
     def _hedged(self, text: str, start: int, end: int) -> bool:
-        if start and text[start - 1] in "没不未冇唔":  # 没醒过来, 冇醒过来
-            return True
-        if self.resolved_unless is None:
-            return False
-        before = [m.end() for m in _BREAK.finditer(text, 0, start)]
+        """Negated, asked, hedged or waved away, by the words of its own clause."""
+        breaks = [m.end() for m in _BREAK.finditer(text, 0, start)]
         after = _BREAK.search(text, end)
-        words = text[before[-1] if before else 0:after.start() if after else len(text)]
-        return bool(self.resolved_unless.search(words))
+        clause_start = breaks[-1] if breaks else 0
+        clause_end = after.start() if after else len(text)
+        return any(pattern is not None and pattern.search(words) for pattern, words in (
+            (self.negated_before, text[clause_start:start]),
+            (self.negated_after, text[end:clause_end]),
+            (self.resolved_unless, text[clause_start:clause_end])))
 
     def without_lookalikes(self, text: str) -> str:
         end = self.resolution_end(text)

@@ -66,7 +66,7 @@ class Understanding:
     heads: dict[str, float] = field(default_factory=dict)  # safety heads' probabilities
     emergency_kind: str | None = None  # the sign (stroke, fall, gas …) when the net raised it
     death_recent: bool = False  # a death told as recent (昨天走了, 前天没了): news to staff
-    said: str = ""  # the message as it came, before normalising took fillers out (想问问…)
+    said: str = ""  # the message in simplified script, nothing dropped (想问问… kept)
 
 
 # The last topic of the conversation as a prior: its probability is multiplied by this before
@@ -94,7 +94,7 @@ def understand(text: str, today: date, *, model: Model | None = None,
     def result(intent: str, confidence: float, **kw: Any) -> Understanding:
         return Understanding(normalised, intent, round(confidence, 4), slots, alternatives,
                              heads=heads, death_recent=death and says_recent_death(normalised),
-                             said=text, **kw)
+                             said=default_normaliser().words(text), **kw)
 
     if alarm and scores.heads["emergency"] >= model.thresholds.get("net", 0.0):
         return result("emergency", 1.0, emergency_cue=alarm.cue, emergency_kind=alarm.kind,

@@ -199,7 +199,8 @@ def test_fillers_that_are_messages_on_their_own_are_not_always_dropped(fillers, 
 
 
 def test_emergency_shape(emergency):
-    assert {"signs", "cut", "cut_clauses", "resolved", "resolved_unless", "urgent_when_passed",
+    assert {"signs", "cut", "cut_clauses", "resolved", "resolved_unless", "resolved_negated_before",
+            "resolved_negated_after", "urgent_when_passed",
             "acute", "frames",
             "phrases", "patterns", "not_emergency"} == set(emergency)
     for key in ("phrases", "not_emergency"):
@@ -210,7 +211,8 @@ def test_emergency_shape(emergency):
 
 def test_every_emergency_regex_compiles(emergency):
     for p in [*emergency["patterns"], *emergency["cut"], *emergency["cut_clauses"],
-              *emergency["resolved"], emergency["resolved_unless"], emergency["acute"]]:
+              *emergency["resolved"], emergency["resolved_unless"], emergency["acute"],
+              emergency["resolved_negated_before"], emergency["resolved_negated_after"]]:
         re.compile(p)
     for kind, entries in emergency["signs"].items():
         for entry in entries:

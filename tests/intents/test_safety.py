@@ -70,9 +70,27 @@ def test_a_danger_said_over_is_marked_over(text: str) -> None:
     "刚才嘴歪了，说话不清楚，过了十分钟又好了",  # a passing stroke is still a stroke
     "老伴摔倒了起不来，你们来一趟就好了",  # a request, not a recovery
     "我在阳台上往下看，想着跳下去就不疼了",
+    "老伴叫不醒，到现在还没有醒过来",  # negated before it
+    "老伴晕倒了，一直没能醒过来",
+    "厨房着火了，我没法扑灭",
+    "着火了，扑灭不了",  # ... and after it
+    "老伴摔倒了起不来，歇一会儿就好了",  # a hope, not a recovery
 ])
 def test_what_only_sounds_over_is_not(text: str) -> None:
     assert OVER not in evidence(text)
+
+
+@pytest.mark.parametrize("text", [
+    "老伴叫不醒，到现在还没有醒过来",
+    "老伴晕倒了，到现在还没有醒过来",
+    "老伴晕倒了，一直没能醒过来",
+    "老伴晕倒了，到现在都没有缓过劲",
+    "着火了，扑灭不了",
+    "厨房着火了，我没法扑灭",
+    "老伴摔倒了起不来，歇一会儿就好了",
+])
+def test_a_danger_not_over_is_an_emergency(text: str) -> None:
+    assert understand(text, TODAY).intent == "emergency"
 
 
 @pytest.mark.parametrize("text", [
