@@ -22,25 +22,40 @@ LEAD_MARGIN = 0.2  # and by how much more than the first answer covers ("我能�
 # answer itself, though the cycle sentence shares 去 with it)
 
 
-# A count asked ("多少人", "几天", "多久") and a count said ("五十人", "七天", "3年") meet as one
-# token per unit: "一批多少人" is about "每批不超过五十人", which shares no other rare word.
-_UNITS = "人天年月次岁元周批期名个"
-_COUNT = re.compile(rf"(?:[0-9零一二两三四五六七八九十百千万]+|多少|几)([{_UNITS}])")
+# A count asked ("多少人", "几个工作日", "多久") and a count stated ("五十人", "十个工作日", "3年")
+# meet as one token per unit: "一批多少人" is about "每批不超过五十人", which shares no other rare
+# word. Only a question asks a count (a count the cadre states, "当兵三十年", asks nothing), and
+# only an answer's sentence states one.
+_UNITS = "人天年月次岁元周批期名"
+_ASKED_COUNT = re.compile(rf"(?:多少|几)个?(周岁|工作日|[{_UNITS}])")
+_STATED_COUNT = re.compile(rf"[0-9零一二两三四五六七八九十百千万]+个?(周岁|工作日|[{_UNITS}])")
 _HOW_LONG = re.compile(r"多久|多长时间")
-
-
 _ASKING = re.compile(r"多少|多久|多长时间|几")  # the question words themselves match nothing
+COUNTED_MIN = 0.15  # the stating sentence must still be about the question, a little
 
 
-def _grams(text: str) -> set[str]:
-    counts = {"#" + m.group(1) for m in _COUNT.finditer(text)}
+def _unit(found: re.Match[str]) -> str:
+    return "#" + ("岁" if found.group(1) == "周岁" else found.group(1))
+
+
+def _question_grams(text: str) -> set[str]:
+    counts = {_unit(m) for m in _ASKED_COUNT.finditer(text)}
     if _HOW_LONG.search(text):
         counts |= {"#天", "#月", "#年"}
-    text = _ASKING.sub("，", text)
+    return _char_grams(_ASKING.sub("，", text)) | counts
+
+
+@functools.lru_cache(maxsize=4096)  # the knowledge base's sentences: a fixed set
+def _grams(text: str) -> frozenset[str]:
+    """A sentence of an answer: its characters, pairs and the counts it states."""
+    return frozenset(_char_grams(text) | {_unit(m) for m in _STATED_COUNT.finditer(text)})
+
+
+def _char_grams(text: str) -> set[str]:
     chars = [ch if "\u4e00" <= ch <= "\u9fff" or ch.isdigit() else "，" for ch in text]
     kept = [ch for ch in chars if ch not in _STOP and ch != "，"]
-    return set(kept) | counts | {a + b for a, b in itertools.pairwise(chars)
-                                 if "，" not in (a, b) and (a not in _STOP or b not in _STOP)}
+    return set(kept) | {a + b for a, b in itertools.pairwise(chars)
+                        if "，" not in (a, b) and (a not in _STOP or b not in _STOP)}
 
 
 @functools.cache
@@ -62,7 +77,7 @@ def _weight(gram: str, idf: dict[str, float]) -> float:
 
 def coverage(question: str, sentence: str) -> float:
     idf = _idf()
-    asked = {g for g in _grams(question) if g in idf}
+    asked = {g for g in _question_grams(question) if g in idf}
     if not asked:
         return 0.0
     total = sum(_weight(g, idf) for g in asked)
@@ -91,8 +106,10 @@ def asked_sentence(question: str, answer: str, sentences: Sequence[str], *,
 def _counted(question: str, answer: str, sentences: Sequence[str]) -> str | None:
     """A question for a count ("一批多少人") the first answer does not give, and exactly one
     sentence that states a count of that kind ("每批不超过一百人"): that sentence."""
-    asked = {g for g in _grams(question) if g.startswith("#")} - _grams(answer)
+    asked = {g for g in _question_grams(question) if g.startswith("#")} - _grams(answer)
     if not asked or _HOW_LONG.search(question):  # 多久: days, months or years, too loose
         return None
     stating = [s for s in sentences if s != answer and asked & _grams(s)]
-    return stating[0] if len(stating) == 1 else None
+    if len(stating) != 1 or coverage(question, stating[0]) < COUNTED_MIN:
+        return None
+    return stating[0]
