@@ -173,9 +173,10 @@ def _decide(memory: Memory, u: Understanding, ctx: Context, choice: str | None) 
                                detailed=True), escalation=None)
     if u.intent == "smalltalk.goodbye" and memory.last_intent in BEREAVED:
         return Turn(kb.string("ui.goodbye.bereaved"), _idle(memory), u.intent)
-    if not pending and memory.last_intent in AGE_READ and _bare_age(u) is not None:
+    if (not pending and memory.last_intent in AGE_READ and pending_window(memory, ctx)
+            and (age := _bare_age(u)) is not None):
         # "79" right after the sanatorium answer: the age its rule reads, the answer again
-        u = replace(u, slots={**u.slots, "age": _bare_age(u)})
+        u = replace(u, slots={**u.slots, "age": age})
     if not pending and _states_facts(u):
         return _noted(memory, u, ctx)
     if pending and (u.intent in POLITE or u.intent == "help") and not _said_facts(u) \
@@ -382,10 +383,8 @@ def _slot_from(slot: str, button_value: str | None, slots: dict[str, Any],
         number = bare_number(text)
         if number is not None and number > 0:
             return round(number * 10_000 if number < WAN_BELOW else number)
-    if slot == "age" and not slots.get(slot):
-        number = bare_number(text)  # "79" to "您今年多大岁数了？"
-        if number is not None and AGE_RANGE[0] <= number <= AGE_RANGE[1]:
-            return int(number)
+    if slot == "age" and not slots.get(slot) and (age := _age_in(text)) is not None:
+        return age
     if slot == "region" and slots.get("place_other"):
         return "other"
     return slots.get(slot)
@@ -397,7 +396,12 @@ AGE_READ = frozenset({"sanatorium.eligibility"})  # the rules that read the age 
 def _bare_age(u: Understanding) -> int | None:
     if u.slots.get("age") or any(u.slots.get(k) for k in ("amount_yuan", "date")):
         return None
-    number = bare_number(u.text)
+    return _age_in(u.text)
+
+
+def _age_in(text: str) -> int | None:
+    """A bare number that can be an age: "79" to "您今年多大岁数了？" or after the answer."""
+    number = bare_number(text)
     return int(number) if number is not None and AGE_RANGE[0] <= number <= AGE_RANGE[1] \
         else None
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from junxiu_core.model import Citation, Decision, Escalation, FollowUp, Priority, Rank
 from knowledge import KnowledgeBase, TextEntry
+from knowledge.base import RANK_CLASSES
 
 REGION_QUESTION = "ask.region"
 
@@ -53,7 +54,7 @@ def for_rank(decision: Decision, entry: TextEntry, rank: Rank) -> Decision:
     """The sentences that hold for one post grade only (`rank:` in the data): the cadre's own
     first among the points, the other grade's left out ("师级干部…报省退役军人事务厅审批" for
     a 师职 cadre, without the 团级 path)."""
-    mine = "division_or_above" if rank.division_or_above else "below_division"
+    mine = RANK_CLASSES[0] if rank.division_or_above else RANK_CLASSES[1]
     own = [s.text for s in entry.statements if s.rank == mine and s.text != decision.answer]
     other = {s.text for s in entry.statements if s.rank not in (None, mine)}
     if not own and not other:

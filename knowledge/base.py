@@ -157,6 +157,8 @@ def _item(raw: Any, entry_cite: tuple[Ref, ...], layer: str, where: str) -> Stat
     rank = raw.get("rank")
     if rank not in (None, *RANK_CLASSES):
         raise ValueError(f"{where}: rank {rank!r} is not one of {RANK_CLASSES}")
+    if rank is not None and layer == "answer":
+        raise ValueError(f"{where}: the answer holds for every rank; `rank` goes on a point")
     return Statement(layer, raw["text"].strip(), tuple(_cite(c) for c in raw["cite"] or ()),
                      own_cite=True, rank=rank)
 

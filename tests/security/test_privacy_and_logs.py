@@ -368,3 +368,20 @@ def test_privacy_functions_directly(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert b["cadre"]["name"] == B_NAME and b["messages"]
 
     asyncio.run(check())
+
+
+def test_a_timer_pass_skipped_while_the_last_one_runs_is_not_logged(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The outbox pass runs every second: a skipped one is expected, other warnings are not."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    setup_logging()
+    try:
+        scheduler = logging.getLogger("apscheduler.scheduler")
+        scheduler.warning('Execution of job "flush_outbox" skipped: maximum number of running '
+                          'instances reached (1)')
+        scheduler.warning("Run time of job was missed by 0:00:03")
+    finally:
+        root.handlers[:], root.level = saved
+    err = capsys.readouterr().err
+    assert "maximum number of running instances" not in err and "was missed" in err
