@@ -28,7 +28,8 @@ class Normaliser:
     homophones: tuple[tuple[str, str], ...]  # longest first, so 医疗不住 wins over a shorter key
     fillers_always: tuple[str, ...]
     fillers_not_alone: tuple[str, ...]
-    acknowledgements: tuple[str, ...] = ()  # 好嘞, 行, 知道了: no topic, but no politeness either
+    # 好嘞, 行, 知道了 and the politeness words, longest first: what says nothing of a topic
+    acknowledgements: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> Normaliser:
@@ -41,8 +42,9 @@ class Normaliser:
             fillers_always=tuple(sorted(fillers.get("always", ()), key=len, reverse=True)),
             fillers_not_alone=tuple(sorted(fillers.get("when_not_alone", ()), key=len,
                                            reverse=True)),
-            acknowledgements=tuple(sorted(fillers.get("acknowledgements", ()), key=len,
-                                          reverse=True)),
+            acknowledgements=tuple(sorted({*fillers.get("acknowledgements", ()),
+                                           *fillers.get("when_not_alone", ())},
+                                          key=len, reverse=True)),
         )
 
     def clean(self, text: str) -> str:
@@ -71,7 +73,7 @@ class Normaliser:
         return _SPACES.sub(" ", text).strip(" ,，。.!！?？、")
 
     def _only_acknowledges(self, text: str) -> bool:
-        for word in (*self.acknowledgements, *self.fillers_not_alone):
+        for word in self.acknowledgements:
             text = text.replace(word, " ")
         return not any(ch.isalnum() for ch in text)
 
