@@ -6,6 +6,7 @@ so both Telegram adapters and the console behave alike and a restart loses nothi
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -423,9 +424,15 @@ MORE_THAN_THE_PLACE = "beside_the_place"  # Understanding.reason: see beside_the
 SAYS_MORE = 0.6  # how sure the understanding of the rest must be to answer it
 ONLY_THE_PLACE = frozenset({"help", "smalltalk.greeting", "smalltalk.thanks",
                             "smalltalk.goodbye"})
-# what goes with a place in an answer to "where": 我在…, 俺是…的, …人, …这边, …安置的, 军休所
-_PLACE_WORDS = re.compile(r"我们|我|俺|咱|在|是|的|人|这边|那边|那儿|这儿|安置|"
-                          r"军休所|军休|干休所|区|市|县|省")
+
+
+@functools.cache
+def _place_words() -> re.Pattern[str]:
+    """What goes with a place in an answer to "where" (ui.words.with_place): 我在…, 俺是…的."""
+    words = sorted(_words("ui.words.with_place"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
 REST_MIN_CHARS = 3  # characters said beside the place, at least, to be more than it
 
 
@@ -438,7 +445,7 @@ def beside_the_place(u: Understanding, today: date) -> Understanding:
     if u.intent not in CHATTER or not u.slots.get("region"):
         return u
     rest_text = without_places(u.text).lstrip(" ，,。：:的")
-    if sum(is_han(ch) for ch in _PLACE_WORDS.sub("", rest_text)) < REST_MIN_CHARS:
+    if sum(is_han(ch) for ch in _place_words().sub("", rest_text)) < REST_MIN_CHARS:
         return u  # "我在上海": the place and the words that go with it
     rest = understand(rest_text, today)
     if (rest.reason not in ("matched", "emergency", "head") or rest.confidence < SAYS_MORE
