@@ -26,29 +26,44 @@ LEAD_MARGIN = 0.2  # and by how much more than the first answer covers ("我能�
 # meet as one token per unit: "一批多少人" is about "每批不超过五十人", which shares no other rare
 # word. Only a question asks a count (a count the cadre states, "当兵三十年", asks nothing), and
 # only an answer's sentence states one.
-_UNITS = "人天年月次岁元周批期名"
-_ASKED_COUNT = re.compile(rf"(?:多少|几)个?(周岁|工作日|[{_UNITS}])")
-_STATED_COUNT = re.compile(rf"[0-9零一二两三四五六七八九十百千万]+个?(周岁|工作日|[{_UNITS}])")
-_HOW_LONG = re.compile(r"多久|多长时间")
-_ASKING = re.compile(r"多少|多久|多长时间|几")  # the question words themselves match nothing
+_NUMERAL = "[0-9零一二两三四五六七八九十百千万]+"
+
+
+@functools.cache
+def _counts() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The count asked, the count stated, "how long", and the question words themselves (which
+    match nothing), from the knowledge base's words (ui.words.count_*)."""
+    units = "|".join(sorted(_word_list("ui.words.count_units"), key=len, reverse=True))
+    asking = "|".join(_word_list("ui.words.count_asked"))
+    how_long = "|".join(_word_list("ui.words.count_how_long"))
+    return (re.compile(rf"(?:{asking})个?({units})"), re.compile(rf"{_NUMERAL}个?({units})"),
+            re.compile(how_long), re.compile(f"{how_long}|{asking}"))
+
+
+def _word_list(key: str) -> list[str]:
+    return [re.escape(w) for w in knowledge.load().string(key).split()]
+
+
 COUNTED_MIN = 0.15  # the stating sentence must still be about the question, a little
 
 
 def _unit(found: re.Match[str]) -> str:
-    return "#" + ("岁" if found.group(1) == "周岁" else found.group(1))
+    unit = found.group(1)
+    return "#" + (unit[-1] if unit.endswith("岁") else unit)  # 周岁 is 岁
 
 
 def _question_grams(text: str) -> set[str]:
-    counts = {_unit(m) for m in _ASKED_COUNT.finditer(text)}
-    if _HOW_LONG.search(text):
+    asked, _, how_long, asking = _counts()
+    counts = {_unit(m) for m in asked.finditer(text)}
+    if how_long.search(text):
         counts |= {"#天", "#月", "#年"}
-    return _char_grams(_ASKING.sub("，", text)) | counts
+    return _char_grams(asking.sub("，", text)) | counts
 
 
 @functools.lru_cache(maxsize=4096)  # the knowledge base's sentences: a fixed set
 def _grams(text: str) -> frozenset[str]:
     """A sentence of an answer: its characters, pairs and the counts it states."""
-    return frozenset(_char_grams(text) | {_unit(m) for m in _STATED_COUNT.finditer(text)})
+    return frozenset(_char_grams(text) | {_unit(m) for m in _counts()[1].finditer(text)})
 
 
 def _char_grams(text: str) -> set[str]:
@@ -107,7 +122,7 @@ def _counted(question: str, answer: str, sentences: Sequence[str]) -> str | None
     """A question for a count ("一批多少人") the first answer does not give, and exactly one
     sentence that states a count of that kind ("每批不超过一百人"): that sentence."""
     asked = {g for g in _question_grams(question) if g.startswith("#")} - _grams(answer)
-    if not asked or _HOW_LONG.search(question):  # 多久: days, months or years, too loose
+    if not asked or _counts()[2].search(question):  # 多久: days, months or years, too loose
         return None
     stating = [s for s in sentences if s != answer and asked & _grams(s)]
     if len(stating) != 1 or coverage(question, stating[0]) < COUNTED_MIN:
