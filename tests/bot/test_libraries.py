@@ -104,9 +104,17 @@ def test_a_29_february_birthday_comes_on_1_march_in_a_common_year() -> None:
 
 
 class Outbox:
+    """The service's side of a delivery, as `deliver` uses it: what it marked, and the
+    outbox's record of what this process is sending (a real `Sending`)."""
+
     def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        from bot.outbox import Sending
+
         self.sent: list[int] = []
         self.failures: list[tuple[int, float | None]] = []
+        self.outbox = SimpleNamespace(sending=Sending())
 
     async def delivered(self, delivery_id: int, message_id: int | None) -> None:
         self.sent.append(delivery_id)
