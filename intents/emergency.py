@@ -98,8 +98,9 @@ class EmergencyDetector:
             (self.negated_after, text[end:clause_end]),
             (self.resolved_unless, text[clause_start:clause_end])))
 
-    def without_lookalikes(self, text: str) -> str:
-        end = self.resolution_end(text)
+    def without_lookalikes(self, text: str, end: int | None = None) -> str:
+        """`end`: where the last resolution ends, when the caller has found it already."""
+        end = self.resolution_end(text) if end is None else end
         if end != -1:
             text = text[end:]
         if any(f.search(text) for f in self.frames) and not (
@@ -119,10 +120,10 @@ class EmergencyDetector:
             return False
         return any(p.search(clause) for p in self.cut_clauses)
 
-    def assess(self, text: str) -> Alarm | None:
-        """The alarm `text` raises, or None."""
+    def assess(self, text: str, end: int | None = None) -> Alarm | None:
+        """The alarm `text` raises, or None (`end`: as for `without_lookalikes`)."""
         whole = text
-        text = self.without_lookalikes(text)
+        text = self.without_lookalikes(text, end)
         sign = self._first_sign(text)
         if sign:
             return sign
@@ -150,14 +151,15 @@ class EmergencyDetector:
         raw = self._first_sign(text)
         if raw:
             out.append("eR" + raw.kind)
-        cut = self.assess(text)
+        end = self.resolution_end(text)  # once: the cut and the markers both need it
+        cut = self.assess(text, end)
         if cut:
             out.append("eC" + cut.kind)
         out.extend(f"eMcut{i}" for i, p in enumerate(self.cuts) if p.search(text))
         out.extend(f"eMclause{i}" for i, p in enumerate(self.cut_clauses) if p.search(text))
         if self.acute is not None and self.acute.search(text):
             out.append("eMacute")
-        if self.resolution_end(text) != -1:
+        if end != -1:
             out.append("eMresolved")
             if cut is None and not (raw and raw.kind in self.urgent_when_passed):
                 out.append(OVER)  # a danger told, then said over, and nothing after it

@@ -49,8 +49,25 @@ def test_the_cache_key_follows_the_examples(monkeypatch) -> None:
     assert model.fingerprint() != before
 
 
-def test_the_cache_key_follows_the_slot_vocabulary() -> None:
-    assert "slots.yaml" in model.SHAPING_DATA  # slots are features: new words, a new model
+# Data the package reads that does not shape the features: the aspect slot is not a model
+# feature (features.TOPICAL_SLOTS), so its words may change without a new model.
+NOT_SHAPING = {"aspects.yaml"}
+
+
+def test_every_data_file_the_package_reads_is_in_the_cache_key() -> None:
+    """A data file read by intents/ (slots, gazetteer, fillers…) changes the features: it must
+    change the model's fingerprint, or the cached model is stale."""
+    import re
+    from pathlib import Path
+
+    from intents.examples import example_files
+
+    package = Path(model.__file__).parent
+    read = {m.group(1) for path in package.rglob("*.py") if "tools" not in path.parts  # builders
+            for m in re.finditer(r'"([a-z_]+\.(?:yaml|txt))"', path.read_text(encoding="utf-8"))}
+    assert read >= {"slots.yaml", "gazetteer.yaml", "emergency.yaml"}  # the scan finds them
+    missing = read - set(model.SHAPING_DATA) - set(example_files()) - NOT_SHAPING
+    assert not missing, f"read by intents/ but not in SHAPING_DATA: {sorted(missing)}"
 
 
 def test_the_shipped_model_meets_its_cross_validation_floor() -> None:
