@@ -29,8 +29,11 @@ enforced for PTB by its AIORateLimiter; with them the bench measures Telegram, n
 them); aiogram has no such limiter.
 
 Run: python -m bench.load [--messages 10000] [--cadres 1000] [--framework ptb|aiogram]
-                          [--burst 100] [--telegram-limits] [--profile] [--out FILE]
+                          [--burst 100] [--telegram-limits] [--profile] [--bare] [--out FILE]
 --profile runs cProfile in the bot process only and prints where its time goes.
+--bare runs, instead of junxiu, the framework alone answering each message with one fixed
+text (no database, no understanding), polling the same fake the same way: the floor that
+the framework and its HTTP client cost per answered message on this machine.
 """
 
 from __future__ import annotations
@@ -102,12 +105,87 @@ def _without_telegram_limits() -> None:
                                            group_max_rate=0)
 
 
+def bare_note(framework: str, limiter: bool) -> str:
+    alone = "" if limiter or framework != "ptb" else ", no AIORateLimiter"
+    return f" (bare: the framework alone{alone})"
+
+
 def limits_note(framework: str, telegram_limits: bool) -> str:
     if framework == "aiogram":
         return "none (aiogram has no rate limiter; the bot sends as fast as it can)"
     if telegram_limits:
         return "on (PTB AIORateLimiter: 30 messages/s overall, 20/min per group)"
     return "off (PTB AIORateLimiter's overall and group limits disabled for the run)"
+
+
+class BareBot:
+    """The framework alone: polls like junxiu does and answers every message with one
+    sendMessage of a fixed text. What it costs is the floor under junxiu's figure."""
+
+    def __init__(self, framework: str, settings: Any, limiter: bool = True) -> None:
+        self.framework = framework
+        self.settings = settings
+        self.limiter = limiter  # PTB's AIORateLimiter, as junxiu uses it (its limits off)
+        self.app = None
+        self._stop: Any = None
+
+    async def start(self) -> None:
+        self._stop = await (self._ptb() if self.framework == "ptb" else self._aiogram())
+
+    async def stop(self) -> None:
+        await self._stop()
+
+    async def _ptb(self) -> Any:
+        import datetime as dtm
+
+        from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
+
+        root = self.settings.api_root
+        builder = (ApplicationBuilder().token(self.settings.telegram_token.get_secret_value())
+                   .base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+                   .concurrent_updates(True))
+        if self.limiter:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=0, overall_max_rate=0,
+                                                          group_max_rate=0))
+        application = builder.build()
+
+        async def answer(update: Any, _: Any) -> None:
+            await update.effective_chat.send_message("收到")
+
+        application.add_handler(MessageHandler(filters.ALL, answer))
+        await application.initialize()
+        await application.start()
+        await application.updater.start_polling(poll_interval=0.0,
+                                                timeout=dtm.timedelta(seconds=1))
+
+        async def stop() -> None:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+        return stop
+
+    async def _aiogram(self) -> Any:
+        from aiogram import Bot, Dispatcher
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        bot = Bot(self.settings.telegram_token.get_secret_value(),
+                  session=AiohttpSession(api=TelegramAPIServer.from_base(
+                      self.settings.api_root)))
+        dp = Dispatcher()
+
+        @dp.message()
+        async def answer(message: Any) -> None:
+            await message.answer("收到")
+
+        polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False,
+                                                       polling_timeout=1))
+
+        async def stop() -> None:
+            await dp.stop_polling()
+            await polling
+            await bot.session.close()
+        return stop
 
 
 # -- the fake's process ------------------------------------------------------------------------
@@ -230,7 +308,8 @@ class _Statements:
 
 
 async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: bool,
-              profile: cProfile.Profile | None) -> dict[str, Any]:
+              profile: cProfile.Profile | None, bare: bool = False, limiter: bool = True
+              ) -> dict[str, Any]:
     from sqlalchemy import event
 
     import knowledge
@@ -264,17 +343,18 @@ async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: 
                                     telegram_api_url=url,
                                     database_url=f"sqlite+aiosqlite:///{tmp}/load.sqlite3",
                                     staff_chat_id=STAFF_CHAT)
-                bot = BotRunner(framework, None, settings)  # type: ignore[arg-type]
+                bot: Any = (BareBot(framework, settings, limiter) if bare
+                            else BotRunner(framework, None, settings))  # type: ignore[arg-type]
                 started = time.perf_counter()
                 await bot.start()
                 startup = time.perf_counter() - started
-                assert bot.app is not None
                 counted = _Statements()
-                engine = bot.app.engine.sync_engine
+                engine = bot.app.engine.sync_engine if bot.app is not None else None
                 try:
                     await asyncio.sleep(1.5)  # the first long polls and timers settle
-                    event.listen(engine, "before_cursor_execute", counted.executed)
-                    event.listen(engine, "begin", counted.began)
+                    if engine is not None:
+                        event.listen(engine, "before_cursor_execute", counted.executed)
+                        event.listen(engine, "begin", counted.began)
                     if profile:
                         profile.enable()
                     cpu_before, loop_before = time.process_time(), time.thread_time()
@@ -284,8 +364,9 @@ async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: 
                     loop_cpu = time.thread_time() - loop_before  # the event loop's thread
                     if profile:
                         profile.disable()
-                    event.remove(engine, "before_cursor_execute", counted.executed)
-                    event.remove(engine, "begin", counted.began)
+                    if engine is not None:
+                        event.remove(engine, "before_cursor_execute", counted.executed)
+                        event.remove(engine, "begin", counted.began)
                 finally:
                     await bot.stop()
             finally:
@@ -298,7 +379,8 @@ async def run(n: int, cadres: int, framework: str, burst: int, telegram_limits: 
 
     answered = result["answered"] or 1
     result.update(
-        framework=framework, startup_s=round(startup, 2),
+        framework=framework + (bare_note(framework, limiter) if bare else ""),
+        startup_s=round(startup, 2),
         bot_cpu_s=round(cpu, 2), cpu_ms_per_message=round(cpu / answered * 1000, 2),
         cpu_ms_per_message_event_loop=round(loop_cpu / answered * 1000, 2),
         cpu_ms_per_message_other_threads=round((cpu - loop_cpu) / answered * 1000, 2),
@@ -343,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the bot process; print the hot spots")
     parser.add_argument("--profile-out", type=Path, help="also dump the pstats file here")
+    parser.add_argument("--bare", action="store_true",
+                        help="the framework alone answering a fixed text: the floor")
+    parser.add_argument("--no-limiter", action="store_true",
+                        help="with --bare on PTB: without AIORateLimiter")
     parser.add_argument("--out", help="result file name in bench/results "
                         "(default load.json for PTB, load_aiogram.json for aiogram)")
     args = parser.parse_args(argv)
@@ -353,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = (cProfile.Profile(time.thread_time) if args.profile or args.profile_out
                else None)
     report = asyncio.run(run(args.messages, args.cadres, args.framework, burst,
-                             args.telegram_limits, profile))
+                             args.telegram_limits, profile, args.bare, not args.no_limiter))
     if profile:
         report["profile_share_pct"] = hot_spots(profile)
         print(json.dumps(report["profile_share_pct"], indent=1), file=sys.stderr)
@@ -367,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
                       "process's process_time (user+sys, all threads) over the run, start-up "
                       "excluded; SQLite file in a temporary directory; closed-loop bursts"
                       + ("; profiled (cProfile slows the bot)" if profile else ""))
-    name = args.out or ("load.json" if args.framework == "ptb" else "load_aiogram.json")
+    name = args.out or ("load" + ("_bare" if args.bare else "")
+                        + ("_no_limiter" if args.bare and args.no_limiter else "")
+                        + ("" if args.framework == "ptb" else "_aiogram") + ".json")
     path = write(name, report)
     lat = report["latency"]
     print(f"load {report['framework']}: {report['answered']}/{report['messages']} answered "
