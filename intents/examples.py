@@ -2,6 +2,10 @@
 
 Each JSONL file is one writer's work (see intents/data/examples/README.md): one object a line,
 `{"text", "intent", "topic", "kind"}`; `topic` is the intent a complaint is about.
+
+heard/*.jsonl holds written examples as the speech recogniser transcribed them (made by
+bench/heard.py, with the written text in `said`): they train, but are never cross-validated,
+so every CV figure stays one of the written examples.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from intents.resources import data_path, read_yaml
 
 EXAMPLES_DIR = "examples"
+HEARD_DIR = "heard"
 
 
 @dataclass(frozen=True)
@@ -23,12 +28,35 @@ class Example:
     source: str = ""
 
 
-def example_files() -> list[str]:
-    """Names under data/ that shape the model, in a fixed order (the cache key reads them)."""
-    folder = data_path(EXAMPLES_DIR)
+def _jsonl(folder_name: str) -> list[str]:
+    folder = data_path(folder_name)
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".jsonl")) \
         if folder.is_dir() else []
-    return ["phrases.yaml", *(f"{EXAMPLES_DIR}/{n}" for n in names)]
+    return [f"{folder_name}/{n}" for n in names]
+
+
+def example_files() -> list[str]:
+    """Names under data/ that shape the model, in a fixed order (the cache key reads them)."""
+    return ["phrases.yaml", *_jsonl(EXAMPLES_DIR), *_jsonl(HEARD_DIR)]
+
+
+def _rows(name: str, seen: set[str]) -> list[Example]:
+    out = []
+    for line in data_path(name).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            key = row["text"].strip()
+            if key and key not in seen:
+                seen.add(key)
+                out.append(Example(row["text"], row["intent"], row.get("topic"),
+                                   row.get("kind"), source=name))
+    return out
+
+
+def load_heard(written: list[Example]) -> list[Example]:
+    """The recogniser's transcripts of written examples, less any text written already."""
+    seen = {e.text.strip() for e in written}
+    return [e for name in _jsonl(HEARD_DIR) for e in _rows(name, seen)]
 
 
 def load_examples() -> list[Example]:
@@ -48,10 +76,6 @@ def load_examples() -> list[Example]:
         # A keyword is a very short example of its intent ("二等功", "转人工").
         for text in entry.get("keywords", ()):
             add(Example(str(text), intent, source="phrases.yaml:keywords"))
-    for name in example_files()[1:]:
-        for line in data_path(name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                add(Example(row["text"], row["intent"], row.get("topic"), row.get("kind"),
-                            source=name))
+    for name in _jsonl(EXAMPLES_DIR):
+        out.extend(_rows(name, seen))
     return out

@@ -27,7 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from intents.emergency import OVER, default_detector
-from intents.examples import Example, load_examples
+from intents.examples import Example, load_examples, load_heard
 from intents.features import features
 from intents.model import Model, cache_path, fingerprint, save
 from intents.normalise import default_normaliser
@@ -309,9 +309,10 @@ def export(f: Fitted, cal: dict[str, Any], complaint_temperature: float,
 
 
 def train(reviewed: Sequence[Example] = ()) -> Model:
-    """The model over the written examples plus `reviewed` ones (real cadres' messages given
-    their intent by staff on the desk). Those only ever train: the cross-validation that
-    calibrates and reports runs over the written examples alone, so no real message is held
+    """The model over the written examples plus the heard ones (the written, as the speech
+    recogniser transcribed them) and `reviewed` ones (real cadres' messages given their intent
+    by staff on the desk). Those two only ever train: the cross-validation that calibrates and
+    reports runs over the written examples alone, so no transcript or real message is held
     out, scored, or shapes the figures."""
     start = time.perf_counter()
     examples = load_examples()
@@ -319,17 +320,21 @@ def train(reviewed: Sequence[Example] = ()) -> Model:
     cv = cross_validate(examples, feats)
     cal = calibrate(cv, examples, alarms([e.text for e in examples]))
     cv_report = report(cv, cal, examples)
-    known = {e.text.strip() for e in examples}
+    heard = load_heard(examples)
+    known = {e.text.strip() for e in (*examples, *heard)}
     extra = [e for e in reviewed if e.text.strip() and e.text.strip() not in known]
+    if heard:
+        cv_report = {**cv_report, "heard_examples": len(heard)}
     if extra:
-        feats = feats + prepare([e.text for e in extra])
-        examples = [*examples, *extra]
         cv_report = {**cv_report, "reviewed_examples": len(extra)}
+    if heard or extra:
+        feats = feats + prepare([e.text for e in (*heard, *extra)])
+        examples = [*examples, *heard, *extra]
     final = fit(feats, examples)
     complaint_temperature = _complaint_temperature(final, feats, examples)
     model = export(final, cal, complaint_temperature, cv_report)
-    log.info("intent model: %d examples (%d reviewed), %d features, CV topic %.1f%%, %.1f s",
-             len(examples), len(extra), len(model.vocabulary),
+    log.info("intent model: %d examples (%d heard, %d reviewed), %d features, CV topic %.1f%%,"
+             " %.1f s", len(examples), len(heard), len(extra), len(model.vocabulary),
              100 * cv_report["topic_accuracy"], time.perf_counter() - start)
     return model
 

@@ -119,8 +119,8 @@ async def test_forgetting_a_cadre_removes_their_messages_from_the_gaps(
     assert "住房补贴" not in page and "今天天气" not in page
 
 
-def test_reviewed_examples_train_but_are_never_held_out(monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_reviewed_and_heard_examples_train_but_are_never_held_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from intents import train as training
     from intents.examples import Example
 
@@ -146,11 +146,16 @@ def test_reviewed_examples_train_but_are_never_held_out(monkeypatch: pytest.Monk
         fitted_on[:] = [e.text for e in examples]
         return real_fit(feats, examples)
 
+    heard = [Example("我能参加聊样吗", "sanatorium.eligibility", source="heard/x.jsonl")]
     monkeypatch.setattr(training, "load_examples", lambda: written)
+    monkeypatch.setattr(training, "load_heard", lambda _: heard)
     monkeypatch.setattr(training, "FOLDS", 3)
     monkeypatch.setattr(training, "cross_validate", spy_cv)
     monkeypatch.setattr(training, "fit", spy_fit)
     model = training.train([Example("住房补贴怎么申请", "out_of_scope", source="reviewed")])
-    assert "住房补贴怎么申请" not in seen_by_cv
-    assert "住房补贴怎么申请" in fitted_on
+    for text in ("住房补贴怎么申请", "我能参加聊样吗"):
+        assert text not in seen_by_cv
+        assert text in fitted_on
     assert model.report["reviewed_examples"] == 1
+    assert model.report["heard_examples"] == 1
+    assert model.report["examples"] == len(written)  # the CV figures are the written ones
