@@ -49,6 +49,39 @@ def test_an_old_fall_mentioned_does_not_hide_a_new_one() -> None:
     assert net("去年摔过一跤，今天又摔倒了起不来") == "fall"
 
 
+@pytest.mark.parametrize("text", [
+    "我每天省下一片安眠药，现在有几十片了",  # pills saved up
+    "老伴走了，我也没念想了，药我都攒够了",
+    "本人已无生念，计划近日自行了断",  # an end named
+    "我最近老想着死了就好了",
+    "老伴走了半年了，我也该跟她去了",  # going after the dead
+    "以后不用给我打电话了，我准备走了，活够了",
+])
+def test_a_plan_to_die_is_a_suicidal_sign(text: str) -> None:
+    assert net(text) == "suicidal"
+
+
+@pytest.mark.parametrize("text", [
+    "我准备走了，明天的车，到了北京再联系",  # leaving on a trip
+    "我想跟他去北京看看",
+    "药都存好了，过年药房关门",  # medicines stocked
+    "降压药都攒够了，过年不怕",
+])
+def test_going_away_or_stocking_medicine_is_no_plan_to_die(text: str) -> None:
+    assert net(text) is None
+
+
+def test_after_a_deed_done_is_the_past_not_a_hypothetical() -> None:
+    """以后 after 了 ("老伴走了以后") tells what followed, so what it says now still counts."""
+    assert net("老伴走了以后我一个人在家摔倒了起不来") == "fall"
+    assert net("以后要是摔倒了起不来怎么办") is None
+
+
+def test_a_phone_not_answered_for_hours_by_someone_alone_is_a_sign() -> None:
+    assert net("太奶奶一个人在家，打了三个钟头电话都没人接") == "not_answering"
+    assert net("我妈一个人住，今天早上起没接过一个电话") == "not_answering"
+
+
 def evidence(text: str) -> list[str]:
     return default_detector().evidence(default_normaliser()(text))[1]
 
