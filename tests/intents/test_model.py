@@ -74,3 +74,23 @@ def test_the_shipped_model_meets_its_cross_validation_floor() -> None:
     report = model.default_model().report
     assert report["examples"] >= 8000
     assert report["emergency_model_recall"] >= 0.97
+
+
+def test_a_heard_example_takes_its_labels_from_the_written_one(tmp_path, monkeypatch) -> None:
+    """A label corrected in the written examples is corrected in what was heard of them."""
+    import json
+
+    from intents import examples
+
+    (tmp_path / "heard").mkdir()
+    rows = [{"text": "谢谢 找到了 他在楼下", "intent": "smalltalk.thanks", "topic": None,
+             "kind": "resolved", "said": "谢谢，找到了，他在楼下"},
+            {"text": "我能参加聊样吗", "intent": "sanatorium.eligibility", "topic": None,
+             "kind": None, "said": "一句没有写过的话"}]
+    (tmp_path / "heard" / "x.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setattr(examples, "data_path", lambda name: tmp_path / name)
+    written = [Example("谢谢，找到了，他在楼下", "checkin.reply", kind="resolved")]
+    heard = examples.load_heard(written)
+    assert [(e.text, e.intent) for e in heard] == [
+        ("谢谢 找到了 他在楼下", "checkin.reply"), ("我能参加聊样吗", "sanatorium.eligibility")]
