@@ -55,8 +55,11 @@ bench: install-voice system-deps
 	$(BIN)/python -m bench.cold_start
 	$(BIN)/python -m bench.load --framework ptb
 	$(BIN)/python -m bench.load --framework aiogram
+	$(BIN)/python -m bench.load --bare --framework ptb
+	$(BIN)/python -m bench.load --bare --framework aiogram
 	$(BIN)/python -m bench.checkins
 	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.voice_same score
 	$(BIN)/python -m bench.desk
 
 lint: install
