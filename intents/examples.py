@@ -11,7 +11,7 @@ so every CV figure stays one of the written examples.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from intents.resources import data_path, read_yaml
 
@@ -40,39 +40,40 @@ def example_files() -> list[str]:
     return ["phrases.yaml", *_jsonl(EXAMPLES_DIR), *_jsonl(HEARD_DIR)]
 
 
-def _rows(name: str, seen: set[str], keep_all: bool = False) -> list[Example | None]:
-    """The file's examples not seen before (with `keep_all`, None in place of the others, so
-    the list runs beside the file's lines)."""
-    out: list[Example | None] = []
-    for line in data_path(name).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            key = row["text"].strip()
-            if key and key not in seen:
-                seen.add(key)
-                out.append(Example(row["text"], row["intent"], row.get("topic"),
-                                   row.get("kind"), source=name))
-            elif keep_all:
-                out.append(None)
+def _read(name: str) -> list[dict]:
+    return [json.loads(line) for line in data_path(name).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _rows(name: str, seen: set[str]) -> list[Example]:
+    """The file's examples whose text was not seen before."""
+    out = []
+    for row in _read(name):
+        key = row["text"].strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(Example(row["text"], row["intent"], row.get("topic"), row.get("kind"),
+                               source=name))
     return out
 
 
 def load_heard(written: list[Example]) -> list[Example]:
     """The recogniser's transcripts of written examples, less any text written already. Each
-    takes its labels from the written example it was heard from, so a label corrected there
-    is corrected here too."""
+    takes its labels from the written example it was heard from (`said`), so a label corrected
+    there is corrected here too."""
     seen = {e.text.strip() for e in written}
     by_text = {e.text: e for e in written}
     out = []
     for name in _jsonl(HEARD_DIR):
-        said = [json.loads(line).get("said") for line in
-                data_path(name).read_text(encoding="utf-8").splitlines() if line.strip()]
-        for e, source in zip(_rows(name, seen, keep_all=True), said, strict=True):
-            w = by_text.get(source or "")
-            if e is None:
+        for row in _read(name):
+            key = row["text"].strip()
+            if not key or key in seen:
                 continue
-            out.append(e if w is None else replace(e, intent=w.intent, topic=w.topic,
-                                                    kind=w.kind))
+            seen.add(key)
+            labels = by_text.get(row.get("said") or "")
+            out.append(Example(row["text"], labels.intent, labels.topic, labels.kind, name)
+                       if labels else Example(row["text"], row["intent"], row.get("topic"),
+                                              row.get("kind"), source=name))
     return out
 
 
@@ -94,5 +95,5 @@ def load_examples() -> list[Example]:
         for text in entry.get("keywords", ()):
             add(Example(str(text), intent, source="phrases.yaml:keywords"))
     for name in _jsonl(EXAMPLES_DIR):
-        out.extend(e for e in _rows(name, seen) if e is not None)
+        out.extend(_rows(name, seen))
     return out
