@@ -96,11 +96,20 @@ def pink_noise(n: int, seed: int) -> np.ndarray:
     return (pink / (np.std(pink) or 1)).astype(np.float32)
 
 
-def with_noise(x: np.ndarray, seed: int, snr_db: float = SNR_DB) -> np.ndarray:
+def _speech_power(x: np.ndarray) -> float:
     speech = x[np.abs(x) > 0.01 * np.max(np.abs(x))] if np.any(x) else x
-    power = float(np.mean(speech ** 2)) if len(speech) else 1e-6
-    noise = pink_noise(len(x), seed) * np.sqrt(power / 10 ** (snr_db / 10))
-    return x + noise
+    return float(np.mean(speech ** 2)) if len(speech) else 1e-6
+
+
+def with_noise(x: np.ndarray, seed: int, snr_db: float = SNR_DB) -> np.ndarray:
+    noise = pink_noise(len(x), seed)
+    return x + noise * np.sqrt(_speech_power(x) / 10 ** (snr_db / 10))
+
+
+def with_murmur(x: np.ndarray, other: np.ndarray, snr_db: float) -> np.ndarray:
+    """Other speech behind the caller (a television, a room), `snr_db` below the note."""
+    scale = np.sqrt(_speech_power(x) / 10 ** (snr_db / 10) / _speech_power(other))
+    return x + other * scale
 
 
 def voice_note(x: np.ndarray) -> bytes:
