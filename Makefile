@@ -60,6 +60,7 @@ bench: install-voice system-deps
 	$(BIN)/python -m bench.checkins
 	$(BIN)/python -m bench.voice
 	$(BIN)/python -m bench.voice_same score
+	$(BIN)/python -m bench.voice_same score --set h2
 	$(BIN)/python -m bench.desk
 
 lint: install
